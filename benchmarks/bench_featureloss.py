@@ -3,7 +3,10 @@
 
 Measures one forward+backward with respect to the prediction (the prediction requires grad, the target does not),
 median over `--iters` timed iterations after `--warmup` untimed ones, for each configuration and image size.
-Every configuration runs in a fresh subprocess (this script re-invoked with `--one CONFIG`), so its peak memory is
+Every configuration runs in a fresh subprocess (this script re-invoked with `--one CONFIG`). By default the
+subprocesses of one size are all set up first and take their steps in turn (step k of every configuration before
+step k+1 of any, one process computing at a time), so that changes in the machine's background load hit every
+configuration alike; `--schedule sequential` runs one subprocess after the other instead. Each one's peak memory is
 its own: on CPU, peak RSS minus the RSS measured (/proc/self/statm) right after building the loss and the inputs
 (the peak is VmHWM, reset to the current RSS after setup: ru_maxrss would do, but a subprocess inherits its parent's
 peak in it through vfork+exec; it is kept in the JSON as `ru_maxrss_minus_baseline_mb`); on CUDA,
@@ -33,13 +36,13 @@ REF_CFG = 'ref_fp32'
 # name -> (implementation, autocast dtype or None, channels_last, description)
 CONFIGS = {
     'ref_fp32':    ('ref', None,  False, 'reference (lesson 7 as published), fp32'),
-    'fl_fp32':     ('fl',  None,  False, 'FeatureLoss, fp32'),
-    'fl_fp32_cl':  ('fl',  None,  True,  'FeatureLoss, fp32, channels_last'),
-    'fl_bf16':     ('fl',  'bf16', False, 'FeatureLoss, bf16 autocast'),
-    'fl_bf16_cl':  ('fl',  'bf16', True,  'FeatureLoss, bf16 autocast, channels_last'),
+    'fl_fp32':     ('fl',  None,  False, 'FeatureLoss(channels_last=False), fp32'),
+    'fl_fp32_cl':  ('fl',  None,  True,  'FeatureLoss(channels_last=True) (the library default), fp32, channels_last inputs'),
+    'fl_bf16':     ('fl',  'bf16', False, 'FeatureLoss(channels_last=False), bf16 autocast'),
+    'fl_bf16_cl':  ('fl',  'bf16', True,  'FeatureLoss(channels_last=True), bf16 autocast, channels_last inputs'),
     'ref_bf16':    ('ref', 'bf16', False, 'reference, bf16 autocast (for information)'),
-    'fl_fp16':     ('fl',  'fp16', False, 'FeatureLoss, fp16 autocast'),
-    'fl_fp16_cl':  ('fl',  'fp16', True,  'FeatureLoss, fp16 autocast, channels_last'),
+    'fl_fp16':     ('fl',  'fp16', False, 'FeatureLoss(channels_last=False), fp16 autocast'),
+    'fl_fp16_cl':  ('fl',  'fp16', True,  'FeatureLoss(channels_last=True), fp16 autocast, channels_last inputs'),
     'ref_fp16':    ('ref', 'fp16', False, 'reference, fp16 autocast (for information)'),
 }
 CPU_CONFIGS = ['ref_fp32', 'fl_fp32', 'fl_fp32_cl', 'fl_bf16', 'fl_bf16_cl', 'ref_bf16']
@@ -141,11 +144,14 @@ def _trim():
     gc.collect()
     with contextlib.suppress(Exception): ctypes.CDLL('libc.so.6').malloc_trim(0)
 
-def run_one(cfg, size, bs, iters, warmup, device, workdir):
+def run_one(cfg, size, bs, iters, warmup, device, workdir, serve=False):
+    """Set up configuration `cfg`, then run `warmup` + `iters` steps; with `serve`, run one step per `step` line read
+    from stdin (the parent decides when, to interleave configurations), until a `done` line."""
     import warnings
     warnings.simplefilter('ignore')   # the random-weights warning
     impl, amp, cl, _ = CONFIGS[cfg]
     dev = torch.device(device)
+    if dev.type == 'cuda': torch.backends.cudnn.benchmark = True
     sd = torch.load(Path(workdir)/'weights.pt', weights_only=True)
     pred0, targ0 = torch.load(Path(workdir)/f'inputs_{size}_{bs}.pt', weights_only=True)
     loss_fn = make_reference(sd, dev) if impl == 'ref' else make_featureloss(cl, dev)
@@ -165,20 +171,23 @@ def run_one(cfg, size, bs, iters, warmup, device, workdir):
 
     def step():
         pred.grad = None
+        t0 = time.perf_counter()
         with ctx(): loss = loss_fn(pred, targ)
         loss.backward()
         sync()
-        return loss
+        return time.perf_counter() - t0, loss.item()
 
-    first_loss = None
-    for _ in range(warmup):
-        l = step()
-        if first_loss is None: first_loss = l.item()
-    times = []
-    for _ in range(iters):
-        t0 = time.perf_counter(); l = step(); times.append(time.perf_counter() - t0)
-        if first_loss is None: first_loss = l.item()
-    last_loss = l.item()
+    times, losses = [], []
+    if serve:
+        print('READY', flush=True)
+        for line in sys.stdin:
+            if line.strip() == 'done': break
+            t, l = step(); times.append(t); losses.append(l)
+            print(f'STEP {t!r} {l!r}', flush=True)
+    else:
+        for _ in range(warmup + iters):
+            t, l = step(); times.append(t); losses.append(l)
+    timed = times[warmup:]
 
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024    # KiB on Linux
     if dev.type == 'cuda': peak = torch.cuda.max_memory_allocated(dev) - base
@@ -188,11 +197,11 @@ def run_one(cfg, size, bs, iters, warmup, device, workdir):
         hwm = _hwm_bytes()
         peak = (hwm if hwm is not None else maxrss) - base
     torch.save(pred.grad.detach().float().contiguous().cpu(), Path(workdir)/f'grad_{cfg}_{size}.pt')
-    return dict(config=cfg, size=size, bs=bs, device=device, iters=iters, warmup=warmup, times=times,
-                median_s=statistics.median(times), loss=first_loss, loss_last=last_loss,
+    return dict(config=cfg, size=size, bs=bs, device=device, iters=len(timed), warmup=warmup, times=timed,
+                warmup_times=times[:warmup], median_s=statistics.median(timed), loss=losses[0], loss_last=losses[-1],
                 peak_mb=peak / 2**20, baseline_mb=base / 2**20,
-                ru_maxrss_minus_baseline_mb=(maxrss - base) / 2**20 if dev.type == 'cpu' else None, threads=torch.get_num_threads(),
-                loss_dtype=str(l.dtype))
+                ru_maxrss_minus_baseline_mb=(maxrss - base) / 2**20 if dev.type == 'cpu' else None,
+                threads=torch.get_num_threads())
 
 # ---------------------------------------------------------------------------------------------------------------
 # Parent: run every configuration in a subprocess, then tabulate
@@ -209,15 +218,57 @@ def loadavg():
 
 def default_iters(device, size): return 20 if device == 'cuda' else 5
 
-def spawn(cfg, size, args, iters, workdir):
-    cmd = [sys.executable, str(Path(__file__).resolve()), '--one', cfg, '--size', str(size), '--bs', str(args.bs),
-           '--iters', str(iters), '--warmup', str(args.warmup), '--device', args.device, '--workdir', str(workdir)]
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    res = [l for l in p.stdout.splitlines() if l.startswith('RESULT ')]
-    if p.returncode != 0 or not res:
-        sys.stderr.write(p.stdout[-3000:] + p.stderr[-5000:])
-        raise SystemExit(f"configuration {cfg} at {size}px failed (exit status {p.returncode})")
-    return json.loads(res[-1][len('RESULT '):])
+class Worker:
+    "One configuration in its own subprocess (this script with `--one CFG --serve`), driven one step at a time"
+    def __init__(self, cfg, size, args, workdir):
+        self.cfg, self.size = cfg, size
+        self.errf = open(Path(workdir)/f'stderr_{cfg}_{size}.txt', 'w+')
+        cmd = [sys.executable, str(Path(__file__).resolve()), '--one', cfg, '--size', str(size), '--bs', str(args.bs),
+               '--warmup', str(args.warmup), '--iters', '0', '--device', args.device, '--workdir', str(workdir), '--serve']
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errf, text=True, bufsize=1)
+
+    def _expect(self, prefix):
+        for line in self.p.stdout:
+            if line.startswith(prefix): return line[len(prefix):].strip()
+        self.p.wait(); self.errf.seek(0)
+        sys.stderr.write(self.errf.read()[-5000:])
+        raise SystemExit(f"configuration {self.cfg} at {self.size}px failed (exit status {self.p.returncode})")
+
+    def ready(self): self._expect('READY')
+
+    def step(self):
+        self.p.stdin.write('step\n'); self.p.stdin.flush()
+        return float(self._expect('STEP ').split()[0])
+
+    def finish(self):
+        self.p.stdin.write('done\n'); self.p.stdin.flush()
+        r = json.loads(self._expect('RESULT '))
+        self.p.wait(); self.errf.close()
+        return r
+
+def run_size(configs, size, args, iters, workdir, log):
+    """Every configuration at `size`, each in its own subprocess. Interleaved: all subprocesses are set up first, then
+    step k of every configuration runs before step k+1 of any (one at a time, order rotated every round), so that
+    a change in the machine's background load hits all configurations alike. Sequential: one after the other."""
+    rounds, results = args.warmup + iters, []
+    groups = [configs] if args.schedule == 'interleaved' else [[c] for c in configs]
+    for group in groups:
+        t0 = time.perf_counter()
+        workers = [Worker(c, size, args, workdir) for c in group]
+        try:
+            for w in workers: w.ready()
+            for r in range(rounds):
+                k = r % len(workers)
+                for w in workers[k:] + workers[:k]: w.step()
+            for w in workers:
+                res = w.finish(); res['group_wall_s'] = time.perf_counter() - t0
+                results.append(res)
+                log(f"  {size}px {res['config']:11s} median {res['median_s']:.3f}s  peak {res['peak_mb']:.0f} MB  loss {res['loss']:.6g}  "
+                    f"({iters} iters)")
+        finally:
+            for w in workers:
+                if w.p.poll() is None: w.p.kill()
+    return results
 
 def fmt_table(rows):
     head = ['size', 'config', 'median s', 'speedup vs ref fp32', 'peak MB', 'memory vs ref fp32', 'loss rel diff', 'grad rel diff']
@@ -260,15 +311,19 @@ def main():
     ap.add_argument('--bs', type=int, default=8)
     ap.add_argument('--iters', type=int, default=None, help='timed iterations (default: 5 on CPU, 20 on CUDA)')
     ap.add_argument('--warmup', type=int, default=2)
+    ap.add_argument('--schedule', default='interleaved', choices=['interleaved', 'sequential'],
+                    help='interleaved (default): one subprocess per configuration, all alive, their steps taken in turn; '
+                         'sequential: one subprocess at a time')
     ap.add_argument('--configs', nargs='+', default=None, help=f'subset of {list(CONFIGS)}')
     ap.add_argument('--out', default=str(ROOT/'bench_out'))
     ap.add_argument('--one', default=None, help=argparse.SUPPRESS)    # internal: run one configuration
     ap.add_argument('--size', type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument('--workdir', default=None, help=argparse.SUPPRESS)
+    ap.add_argument('--serve', action='store_true', help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     if args.one:
-        r = run_one(args.one, args.size, args.bs, args.iters, args.warmup, args.device, args.workdir)
+        r = run_one(args.one, args.size, args.bs, args.iters or 0, args.warmup, args.device, args.workdir, serve=args.serve)
         print('RESULT ' + json.dumps(r), flush=True)
         return
 
@@ -283,11 +338,11 @@ def main():
     t_start = time.perf_counter()
     env = dict(torch=torch.__version__, threads=torch.get_num_threads(), cpu=cpu_model(), device=args.device,
                gpu=torch.cuda.get_device_name() if args.device == 'cuda' else None, python=platform.python_version(),
-               bs=args.bs, warmup=args.warmup, loadavg_start=loadavg())
+               bs=args.bs, warmup=args.warmup, schedule=args.schedule, loadavg_start=loadavg())
     header = [f"torch {env['torch']}, threads {env['threads']} (torch.get_num_threads()), CPU: {env['cpu']}",
               f"device: {args.device}" + (f" ({env['gpu']})" if env['gpu'] else ''),
-              f"batch {args.bs}, warm-up {args.warmup}, median of N timed fwd+bwd (w.r.t. pred), "
-              f"each configuration in a fresh subprocess; load average at start: {env['loadavg_start']}"]
+              f"batch {args.bs}, warm-up {args.warmup}, median of N timed fwd+bwd (w.r.t. pred), each configuration "
+              f"in its own fresh subprocess, {args.schedule}; load average at start: {env['loadavg_start']}"]
     print('\n'.join(header), flush=True)
 
     rows = []
@@ -296,13 +351,9 @@ def main():
         for size in args.sizes:
             torch.save(make_inputs(size, args.bs), Path(workdir)/f'inputs_{size}_{args.bs}.pt')
             iters = args.iters or default_iters(args.device, size)
-            for cfg in configs:
-                t0 = time.perf_counter()
-                r = spawn(cfg, size, args, iters, workdir)
-                r['wall_s'] = time.perf_counter() - t0
-                rows.append(r)
-                print(f"  {size}px {cfg:11s} median {r['median_s']:.3f}s  peak {r['peak_mb']:.0f} MB  loss {r['loss']:.6g}  "
-                      f"({iters} iters, {r['wall_s']:.0f}s wall)", flush=True)
+            t0 = time.perf_counter()
+            rows += run_size(configs, size, args, iters, workdir, log=lambda m: print(m, flush=True))
+            print(f"  {size}px: {time.perf_counter() - t0:.0f}s, load average now {loadavg()}", flush=True)
             ref = next(r for r in rows if r['size'] == size and r['config'] == REF_CFG)
             g_ref = torch.load(Path(workdir)/f'grad_{REF_CFG}_{size}.pt')
             for r in rows:
