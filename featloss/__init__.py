@@ -9,4 +9,5 @@ __all__ = []
 # %% ../nbs/index.ipynb #6dd0f812
 from featloss.data import embedded_photos, photo_batch, image2tensor, tensor2image, imagenet_norm, imagenet_denorm
 from featloss.features import FeatureExtractor, load_features, offline_weights, WeightsNotFoundError, WeightsMismatchError
-from featloss.losses import FeatureLoss, StyleLoss, TVLoss, gram_matrix, total_variation
+from featloss.losses import FeatureLoss, StyleLoss, TVLoss, ComponentLoss, gram_matrix, total_variation
+from featloss.style import StyleTransferLoss, TransformerNet, gatys_learner, fast_style_learner, image_learner, stylise

@@ -8,8 +8,8 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from .features import FeatureExtractor, BACKBONES
 
 # %% auto #0
-__all__ = ['REDUCTIONS', 'LOSS_DEFAULTS', 'STYLE_LAYERS', 'gram_matrix', 'per_item', 'reduce_loss', 'as_plain', 'FeatureLoss',
-           'StyleLoss', 'total_variation', 'TVLoss']
+__all__ = ['REDUCTIONS', 'LOSS_DEFAULTS', 'STYLE_LAYERS', 'gram_matrix', 'per_item', 'reduce_loss', 'as_plain', 'ComponentLoss',
+           'FeatureLoss', 'StyleLoss', 'total_variation', 'TVLoss']
 
 # %% ../nbs/02_losses.ipynb #0e969d58
 def gram_matrix(x:torch.Tensor) -> torch.Tensor:
@@ -58,7 +58,17 @@ def _check_pair(pred, targ):
     if pred.ndim != 4: raise ValueError(f"Expected image batches (n,c,h,w), got shape {tuple(pred.shape)}")
     return as_plain(pred), as_plain(targ)
 
-class FeatureLoss(nn.Module):
+class ComponentLoss(nn.Module):
+    "Base of the losses made of named terms: after each call `self.metrics` holds each term's batch mean, also readable as an attribute (`loss.pixel`), which is what fastai's `LossMetrics(loss.metric_names)` reads"
+    metric_names = []
+    def __getattr__(self, name):
+        try: return super().__getattr__(name)
+        except AttributeError:
+            m = self.__dict__.get('metrics', {})
+            if name in m: return m[name]
+            raise
+
+class FeatureLoss(ComponentLoss):
     "Pixel + per-layer feature + per-layer Gram loss on a frozen loss network (lesson 7's loss by default)"
     def __init__(self, backbone:str|nn.Module='vgg16_bn', layers=None, layer_wgts=None, gram_wgt:float|None=None,
                  base_loss=F.l1_loss, weights='imagenet', input_range:str='imagenet', normalize:bool|None=None,
@@ -114,14 +124,6 @@ class FeatureLoss(nn.Module):
         self.metrics = {k: v.detach().mean() for k, v in terms.items()}
         return reduce_loss(sum(terms.values()), self.reduction)
 
-    def __getattr__(self, name):
-        "Components by name (`loss.pixel`, `loss.feat_0`, ...), so fastai's `LossMetrics(loss.metric_names)` works"
-        try: return super().__getattr__(name)
-        except AttributeError:
-            m = self.__dict__.get('metrics', {})
-            if name in m: return m[name]
-            raise
-
     def __getstate__(self):
         "Pickle without the loss network (it is rebuilt on first use, from `backbone` and `weights`)"
         state = self.__dict__.copy()
@@ -137,7 +139,7 @@ STYLE_LAYERS = {'vgg16_bn': ('relu1_2', 'relu2_2', 'relu3_3', 'relu4_3'), 'vgg16
                 'vgg19': ('relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'), 'vgg19_bn': ('relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'),
                 'squeezenet1_1': ('relu1', 'fire3', 'fire5', 'fire7', 'fire9')}
 
-class StyleLoss(nn.Module):
+class StyleLoss(ComponentLoss):
     "Gram-matrix loss of images against the fixed image `style` (3,h,w) or (1,3,h,w), at several layers of `backbone`"
     def __init__(self, style:torch.Tensor, backbone:str|nn.Module='vgg16_bn', layers=None, layer_wgts=None,
                  base_loss=F.mse_loss, weights='imagenet', input_range:str='imagenet', normalize:bool=True, reduction:str='mean'):
