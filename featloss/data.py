@@ -8,8 +8,10 @@ import numpy as np, torch
 from PIL import Image
 
 # %% auto #0
-__all__ = ['imagenet_mean', 'imagenet_std', 'embedded_photos', 'image2tensor', 'tensor2image', 'imagenet_norm', 'imagenet_denorm',
-           'photo_batch']
+__all__ = ['imagenet_mean', 'imagenet_std', 'IMAGE_EXTENSIONS', 'embedded_photos', 'image2tensor', 'tensor2image',
+           'imagenet_norm', 'imagenet_denorm', 'photo_batch', 'UnreadableImageError', 'UnreadableImageWarning',
+           'open_rgb', 'image_files', 'Crappifier', 'crappify_folder', 'CropPairs', 'DataUnavailableError',
+           'source_items', 'pair_dls', 'upsampled_lr', 'greyscale', 'superres_dls', 'colorize_dls']
 
 # %% ../nbs/00_data.ipynb #00c228d6
 def _skimage(name):
@@ -71,3 +73,294 @@ def photo_batch(photos=None, size:int=256, n:int|None=None, seed:int=0) -> torch
         x, y = g.integers(0, p.width - size + 1), g.integers(0, p.height - size + 1)
         out.append(image2tensor(p.crop((x, y, x + size, y + size))))
     return torch.stack(out)
+
+# %% ../nbs/00_data.ipynb #0e31e673
+import io, math, os, random, socket, warnings, zlib
+from collections import OrderedDict
+from functools import lru_cache, partial
+from pathlib import Path
+from PIL import ImageDraw, ImageFont, ImageOps
+
+# %% ../nbs/00_data.ipynb #7a81f343
+class UnreadableImageError(ValueError):
+    "A file PIL cannot decode as an image (corrupt, truncated, empty, or not an image)"
+
+class UnreadableImageWarning(UserWarning):
+    "Unreadable image files were skipped"
+
+def _to_8bit(im):
+    "A 16/32-bit integer or float single-channel image as 8-bit `L`, scaled (never clipped)"
+    a = np.asarray(im).astype(np.float64)
+    lo, hi = (float(a.min()), float(a.max())) if a.size else (0., 0.)
+    if im.mode.startswith('I;16') or (im.mode == 'I' and lo >= 0 and hi <= 65535): a = a / 257.
+    elif im.mode == 'F' and lo >= 0 and hi <= 1: a = a * 255.
+    else: a = (a - lo) / max(hi - lo, 1e-12) * 255.
+    return Image.fromarray(np.clip(np.round(a), 0, 255).astype(np.uint8))
+
+def _rgb(im):
+    "Convert a loaded PIL image of any mode to RGB (transparency composited on white)"
+    if im.mode.startswith('I;16') or im.mode in ('I', 'F'): im = _to_8bit(im)
+    if im.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La') or 'transparency' in im.info:
+        im = im.convert('RGBA')
+        return Image.alpha_composite(Image.new('RGBA', im.size, (255, 255, 255, 255)), im).convert('RGB')
+    return im.convert('RGB')
+
+def _upright(im):
+    "Apply the EXIF orientation tag, if any (a broken EXIF block is ignored)"
+    try: return ImageOps.exif_transpose(im)
+    except Exception: return im
+
+def open_rgb(src) -> Image.Image:
+    "An upright 8-bit RGB PIL image from a file path or a PIL image of any mode"
+    name = src.filename if isinstance(src, Image.Image) and getattr(src, 'filename', '') else src
+    try:
+        if isinstance(src, Image.Image): src.load(); return _rgb(_upright(src))
+        with Image.open(src) as im:
+            im.load()
+            return _rgb(_upright(im))
+    except (FileNotFoundError, IsADirectoryError): raise
+    except Exception as e:
+        raise UnreadableImageError(f"Cannot read {name} as an image: {type(e).__name__}: {e}") from e
+
+# %% ../nbs/00_data.ipynb #e3ffcb39
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.jfif', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp', '.ppm', '.pgm', '.pbm', '.pnm', '.tga')
+
+def _check(f, decode=False):
+    "None if file `f` looks like a readable image, else why not"
+    try:
+        if decode: open_rgb(f); return None
+        with Image.open(f) as im:
+            if im.width * im.height == 0: return 'empty image'
+            im.verify()
+    except Exception as e: return f"{type(e).__name__}: {e}"
+
+def _candidates(source) -> list[Path]:
+    if isinstance(source, (str, Path)) and Path(source).is_dir():
+        return sorted(p for p in Path(source).rglob('*') if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+    if isinstance(source, (str, Path)): return [Path(source)]
+    return [Path(p) for p in source]
+
+def _warn_skipped(bad, total, what='unreadable image file'):
+    if not bad: return
+    names = ', '.join(str(f) for f, _ in bad[:3]) + (', ...' if len(bad) > 3 else '')
+    warnings.warn(f"featloss: skipped {len(bad)} {what}{'s' if len(bad) > 1 else ''} of {total} ({names}; first error: {bad[0][1]})", UnreadableImageWarning, stacklevel=3)
+
+def image_files(source, decode:bool=False) -> list[Path]:
+    "Readable image files of a folder (recursive) or a list of files; unreadable ones are skipped with one warning"
+    files = _candidates(source)
+    checks = [(f, _check(f, decode)) for f in files]
+    _warn_skipped([(f, r) for f, r in checks if r is not None], len(files))
+    return [f for f, r in checks if r is None]
+
+# %% ../nbs/00_data.ipynb #b646dc2f
+@lru_cache(None)
+def _font(size):
+    "PIL's built-in font at `size` px (Pillow >= 10.1), else its fixed bitmap font"
+    try: return ImageFont.load_default(size=size)
+    except (TypeError, OSError, ImportError): return ImageFont.load_default()
+
+def _draw(v, f):
+    "`f(*v)` for a range `v`, else `v` itself"
+    return f(*v) if isinstance(v, (tuple, list)) else v
+
+class Crappifier:
+    "Degrade an image like lesson 7's `crappify`: bicubic downscale, optional text and Gaussian noise, JPEG re-compression"
+    def __init__(self, scale:int=4, quality=(10, 70), text:bool=False, noise=0., seed:int|None=None):
+        if int(scale) < 1: raise ValueError(f"scale must be >= 1, not {scale}")
+        self.scale, self.quality, self.text, self.noise, self.seed = int(scale), quality, text, noise, seed
+
+    def __repr__(self):
+        return f"Crappifier(scale={self.scale}, quality={self.quality}, text={self.text}, noise={self.noise}, seed={self.seed})"
+
+    def degrade(self, img, seed:int|None=None) -> tuple[Image.Image, bytes|None]:
+        "The degraded LR image, and its JPEG file's bytes (None when `quality` is None)"
+        img = img if isinstance(img, Image.Image) and img.mode == 'RGB' else open_rgb(img)
+        seed = self.seed if seed is None else seed
+        rng = random if seed is None else random.Random(seed)
+        s, (w, h) = self.scale, img.size
+        lw, lh = w // s, h // s
+        if lw < 1 or lh < 1: raise ValueError(f"A {w}x{h} image is too small to downscale by {s}")
+        lr = img.resize((lw, lh), Image.BICUBIC, box=(0, 0, lw*s, lh*s)) if s > 1 else img.copy()
+        q = None if self.quality is None else int(_draw(self.quality, rng.randint))
+        if self.text:
+            fs = max(8, min(lw, lh) // 5)
+            ImageDraw.Draw(lr).text((rng.randint(0, lw//2), rng.randint(0, lh//2)), str(q or rng.randint(10, 99)),
+                                    fill=(255, 255, 255), font=_font(fs))
+        sigma = float(_draw(self.noise, rng.uniform) or 0)
+        if sigma > 0:
+            g = np.random.default_rng(rng.getrandbits(64))
+            a = np.asarray(lr, dtype=np.float32) + g.normal(0, sigma * 255, (lh, lw, 3)).astype(np.float32)
+            lr = Image.fromarray(np.clip(np.round(a), 0, 255).astype(np.uint8))
+        if q is None: return lr, None
+        b = io.BytesIO(); lr.save(b, 'JPEG', quality=q); data = b.getvalue()
+        return Image.open(io.BytesIO(data)).convert('RGB'), data
+
+    def __call__(self, img, seed:int|None=None) -> Image.Image:
+        "The degraded low-resolution version of `img` (a PIL image or a file), `(w // scale, h // scale)` px"
+        return self.degrade(img, seed)[0]
+
+# %% ../nbs/00_data.ipynb #0bd8b086
+def _crappify_one(f, src, dest, crappifier, seed):
+    rel = f.relative_to(src) if src is not None else Path(f.name)
+    out = Path(dest)/rel
+    try:
+        lr, data = crappifier.degrade(open_rgb(f), seed=zlib.crc32(f'{seed}:{rel.as_posix()}'.encode()))
+    except (UnreadableImageError, OSError, ValueError) as e: return None, f"{type(e).__name__}: {e}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if data is not None and out.suffix.lower() in ('.jpg', '.jpeg', '.jfif'): out.write_bytes(data)
+    else: lr.save(out, **({'lossless': True} if out.suffix.lower() == '.webp' else {}))
+    return out, None
+
+def crappify_folder(src, dest, crappifier:Crappifier|None=None, n_workers:int|None=None, progress:bool=True) -> list[Path]:
+    "Write a crappified copy of each image of folder (or list of files) `src` under `dest`, in parallel; returns the written paths"
+    from fastcore.parallel import parallel
+    crappifier = crappifier or Crappifier()
+    files = _candidates(src)
+    root = Path(src) if isinstance(src, (str, Path)) and Path(src).is_dir() else None
+    seed = crappifier.seed if crappifier.seed is not None else random.getrandbits(32)
+    n_workers = min(os.cpu_count() or 1, len(files)) if n_workers is None else n_workers
+    res = parallel(_crappify_one, files, src=root, dest=dest, crappifier=crappifier, seed=seed,
+                   n_workers=n_workers, progress=progress and len(files) > 0)
+    _warn_skipped([(f, err) for f, (_, err) in zip(files, res) if err is not None], len(files))
+    return [out for out, _ in res if out is not None]
+
+# %% ../nbs/00_data.ipynb #733b3af4
+from fastai.torch_core import TensorImage, default_device
+from fastai.data.core import DataLoaders
+from fastai.data.transforms import Normalize
+from fastai.vision.core import imagenet_stats
+import fastai.vision.data  # registers `show_batch` for (TensorImage, TensorImage) pairs
+
+# %% ../nbs/00_data.ipynb #a00b8fe4
+def _fit(img, size, max_side=None):
+    "Downscale so the longer side is at most `max_side`, then upscale so the shorter side is at least `size` (bicubic)"
+    if max_side and max(img.size) > max_side:
+        f = max_side / max(img.size); img = img.resize((max(1, round(img.width*f)), max(1, round(img.height*f))), Image.BICUBIC)
+    if min(img.size) < size:
+        f = size / min(img.size); img = img.resize((max(size, round(img.width*f)), max(size, round(img.height*f))), Image.BICUBIC)
+    return img
+
+class CropPairs(torch.utils.data.Dataset):
+    "Pairs `(make_x(crop, seed), crop)` of `size` px crops of `items` (files or PIL images): random crops if `train`, else fixed seeded ones"
+    def __init__(self, items, size:int, make_x, n_per_image:int=1, train:bool=True, seed:int=0, flip:bool=True,
+                 max_side:int|None=None, cache_mb:float=256):
+        if not len(items): raise ValueError("CropPairs needs at least one image")
+        self.items, self.size, self.make_x, self.n_per_image, self.train = list(items), size, make_x, n_per_image, train
+        self.seed, self.flip, self.max_side, self.cache_mb = seed, flip, max_side, cache_mb
+        self._cache, self._cache_bytes, self.skipped = OrderedDict(), 0, []
+        self._bad = set()
+
+    def __len__(self): return len(self.items) * self.n_per_image
+
+    def image(self, j:int) -> Image.Image:
+        "Item `j` decoded, fitted to the crop size, through the LRU cache"
+        if j in self._cache: self._cache.move_to_end(j); return self._cache[j]
+        img = _fit(open_rgb(self.items[j]), self.size, self.max_side)
+        nb = img.width * img.height * 3
+        if nb <= self.cache_mb * 2**20:
+            self._cache[j], self._cache_bytes = img, self._cache_bytes + nb
+            while self._cache_bytes > self.cache_mb * 2**20:
+                _, old = self._cache.popitem(last=False); self._cache_bytes -= old.width * old.height * 3
+        return img
+
+    def _readable(self, j):
+        n = len(self.items)
+        for k in range(n):
+            jj = (j + k) % n
+            if jj in self._bad: continue
+            try: return self.image(jj)
+            except (UnreadableImageError, OSError) as e:
+                self._bad.add(jj); self.skipped.append(self.items[jj])
+                warnings.warn(f"featloss: {e}. Replaced by another photo ({len(self._bad)} of {n} skipped so far).", UnreadableImageWarning)
+        raise UnreadableImageError(f"None of the {n} images of this dataset can be read")
+
+    def __getitem__(self, i:int):
+        rng = random if self.train else random.Random(self.seed * 1_000_003 + i)
+        img, s = self._readable(i % len(self.items)), self.size
+        x0, y0 = rng.randint(0, img.width - s), rng.randint(0, img.height - s)
+        y = img.crop((x0, y0, x0 + s, y0 + s))
+        if self.train and self.flip and rng.random() < 0.5: y = y.transpose(Image.FLIP_LEFT_RIGHT)
+        x = self.make_x(y, None if self.train else rng.getrandbits(32))
+        return TensorImage(image2tensor(x)), TensorImage(image2tensor(y))
+
+# %% ../nbs/00_data.ipynb #5fa12590
+class DataUnavailableError(RuntimeError):
+    "A named data set cannot be found or downloaded"
+
+def _pets():
+    from fastai.data.external import untar_data, URLs
+    old = socket.getdefaulttimeout(); socket.setdefaulttimeout(30)
+    try: return untar_data(URLs.PETS)/'images'
+    except Exception as e:
+        msg = (str(e).splitlines() or [''])[0]
+        raise DataUnavailableError(f"Cannot get lesson 7's Oxford-IIIT Pets images (untar_data(URLs.PETS)): {type(e).__name__}: {msg}. "
+                                   "Offline? Use source=None (the embedded photos), 'shared', or a folder.") from None
+    finally: socket.setdefaulttimeout(old)
+
+def _shared():
+    from featloss.features import find_shared
+    s = find_shared()
+    if s is None or not (s/'data'/'train').is_dir():
+        raise DataUnavailableError("No shared/data/train folder: set FEATLOSS_SHARED or use source=None (the embedded photos) or a folder.")
+    return s/'data'/'train'
+
+def source_items(source=None) -> list:
+    "The photos of `source`: None (embedded), 'pets', 'shared', a folder, or a list/dict of files or PIL images"
+    if source is None: return list(embedded_photos().values())
+    if isinstance(source, str) and source == 'pets': source = _pets()
+    elif isinstance(source, str) and source == 'shared': source = _shared()
+    if isinstance(source, dict): source = list(source.values())
+    if isinstance(source, (str, Path)):
+        if not Path(source).exists(): raise FileNotFoundError(f"No such folder or file: {source}")
+        items = image_files(source)
+    else:
+        source = list(source)
+        files = image_files([s for s in source if not isinstance(s, Image.Image)])
+        items = [s for s in source if isinstance(s, Image.Image)] + files
+    if not items: raise ValueError(f"No readable images in {source}")
+    return items
+
+# %% ../nbs/00_data.ipynb #4e436bc1
+def _split(items, valid_pct, seed):
+    n = len(items)
+    if n == 1: return items, items
+    nv = min(n - 1, max(1, round(n * valid_pct)))
+    valid = set(random.Random(seed).sample(range(n), nv))
+    return [it for i, it in enumerate(items) if i not in valid], [it for i, it in enumerate(items) if i in valid]
+
+def pair_dls(source, make_x, size:int, bs:int=8, valid_pct:float=0.1, seed:int=42, n_per_image:int|None=None,
+             num_workers:int=0, device=None, flip:bool=True, max_side:int|None=None, cache_mb:float=256) -> DataLoaders:
+    "`DataLoaders` of `CropPairs` (x, y) of the photos of `source`, ImageNet-normalised, with a seeded split"
+    train, valid = _split(source_items(source), valid_pct, seed)
+    npi = n_per_image or max(1, math.ceil(20 * bs / len(train)))
+    kw = dict(size=size, make_x=make_x, n_per_image=npi, seed=seed, flip=flip, max_side=max_side, cache_mb=cache_mb)
+    device = default_device() if device is None else torch.device(device)
+    norm = Normalize.from_stats(*imagenet_stats, cuda=False)
+    norm.mean, norm.std = norm.mean.to(device), norm.std.to(device)
+    dls = DataLoaders.from_dsets(CropPairs(train, train=True, **kw), CropPairs(valid, train=False, **kw), bs=bs,
+                                 after_batch=[norm], num_workers=num_workers, device=device)
+    dls.c = 3  # 3 output channels, for `unet_learner`
+    return dls
+
+# %% ../nbs/00_data.ipynb #8b072ed6
+def upsampled_lr(y:Image.Image, seed:int|None=None, crappifier:Crappifier|None=None) -> Image.Image:
+    "`y` crappified, then upsampled back to its size with bicubic: a super-resolution input"
+    return (crappifier or Crappifier()).__call__(y, seed).resize(y.size, Image.BICUBIC)
+
+def greyscale(y:Image.Image, seed:int|None=None) -> Image.Image:
+    "`y` in greyscale, as a 3-channel image: a colourisation input"
+    return y.convert('L').convert('RGB')
+
+def superres_dls(source=None, scale:int=4, size:int=96, bs:int=8, valid_pct:float=0.1, seed:int=42,
+                 crappifier:Crappifier|None=None, n_per_image:int|None=None, num_workers:int=0, device=None, **kwargs) -> DataLoaders:
+    "Super-resolution `DataLoaders`: x = crop crappified by `crappifier` (default `Crappifier(scale)`) and upsampled back, y = the crop"
+    crappifier = crappifier or Crappifier(scale)
+    if size % crappifier.scale: raise ValueError(f"size ({size}) must be a multiple of the scale ({crappifier.scale})")
+    return pair_dls(source, partial(upsampled_lr, crappifier=crappifier), size, bs=bs, valid_pct=valid_pct, seed=seed,
+                    n_per_image=n_per_image, num_workers=num_workers, device=device, **kwargs)
+
+def colorize_dls(source=None, size:int=128, bs:int=8, valid_pct:float=0.1, seed:int=42, n_per_image:int|None=None,
+                 num_workers:int=0, device=None, **kwargs) -> DataLoaders:
+    "Colourisation `DataLoaders`: x = greyscale crop (3 channels), y = the RGB crop"
+    return pair_dls(source, greyscale, size, bs=bs, valid_pct=valid_pct, seed=seed, n_per_image=n_per_image,
+                    num_workers=num_workers, device=device, **kwargs)
