@@ -7,7 +7,9 @@ __version__ = "0.1.0"
 __all__ = []
 
 # %% ../nbs/index.ipynb #6dd0f812
-from featloss.data import embedded_photos, photo_batch, image2tensor, tensor2image, imagenet_norm, imagenet_denorm
+from featloss.data import embedded_photos, photo_batch, image2tensor, tensor2image, imagenet_norm, imagenet_denorm, open_rgb, Crappifier, superres_dls, colorize_dls
 from featloss.features import FeatureExtractor, load_features, offline_weights, WeightsNotFoundError, WeightsMismatchError
 from featloss.losses import FeatureLoss, StyleLoss, TVLoss, ComponentLoss, gram_matrix, total_variation
 from featloss.style import StyleTransferLoss, TransformerNet, gatys_learner, fast_style_learner, image_learner, stylise
+from featloss.learner import superres_learner, colorize_learner, Enhancer, export_enhancer, load_enhancer, tiled_apply
+from featloss.metrics import psnr_y, ssim_y, haarpsi, colourfulness, evaluate_pairs, PSNR, SSIM, HaarPSI, Colourfulness

@@ -356,8 +356,10 @@ def superres_dls(source=None, scale:int=4, size:int=96, bs:int=8, valid_pct:floa
     "Super-resolution `DataLoaders`: x = crop crappified by `crappifier` (default `Crappifier(scale)`) and upsampled back, y = the crop"
     crappifier = crappifier or Crappifier(scale)
     if size % crappifier.scale: raise ValueError(f"size ({size}) must be a multiple of the scale ({crappifier.scale})")
-    return pair_dls(source, partial(upsampled_lr, crappifier=crappifier), size, bs=bs, valid_pct=valid_pct, seed=seed,
-                    n_per_image=n_per_image, num_workers=num_workers, device=device, **kwargs)
+    dls = pair_dls(source, partial(upsampled_lr, crappifier=crappifier), size, bs=bs, valid_pct=valid_pct, seed=seed,
+                   n_per_image=n_per_image, num_workers=num_workers, device=device, **kwargs)
+    dls.scale = crappifier.scale  # read by `superres_learner`
+    return dls
 
 def colorize_dls(source=None, size:int=128, bs:int=8, valid_pct:float=0.1, seed:int=42, n_per_image:int|None=None,
                  num_workers:int=0, device=None, **kwargs) -> DataLoaders:

@@ -15,8 +15,8 @@ from .features import INPUT_RANGES, find_shared
 from .losses import as_plain
 
 # %% auto #0
-__all__ = ['colorfulness', 'to_255', 'rgb_to_y', 'psnr_y', 'ssim_y', 'bicubic_upscale', 'haarpsi', 'colourfulness', 'to_unit',
-           'ImageMetric', 'PSNR', 'SSIM', 'HaarPSI', 'Colourfulness', 'sr_pairs', 'evaluate_pairs']
+__all__ = ['to_255', 'rgb_to_y', 'psnr_y', 'ssim_y', 'bicubic_upscale', 'haarpsi', 'colourfulness', 'to_unit', 'ImageMetric',
+           'PSNR', 'SSIM', 'HaarPSI', 'Colourfulness', 'sr_pairs', 'evaluate_pairs']
 
 # %% ../nbs/05_metrics.ipynb #3a2b5fa0
 _RANGE_TOL = 1e-3  # float images may overshoot [0,1] by rounding error only
@@ -163,8 +163,6 @@ def colourfulness(img) -> torch.Tensor:
     std = lambda v: (v - v.mean(1, keepdim=True)).pow(2).mean(1).sqrt()
     m = torch.sqrt(std(rg)**2 + std(yb)**2) + 0.3 * torch.sqrt(rg.mean(1)**2 + yb.mean(1)**2)
     return m if batched else m[0]
-
-colorfulness = colourfulness
 
 # %% ../nbs/05_metrics.ipynb #3040bd0b
 def to_unit(x:torch.Tensor, input_range:str='imagenet') -> torch.Tensor:

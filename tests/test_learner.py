@@ -1,0 +1,117 @@
+"""featloss.learner from outside the notebooks: export, load, inference on any size (tiled), bad model files.
+
+Small U-Nets (resnet18 encoder, random weights) keep this fast; the large-photo test needs ../shared."""
+import os, subprocess, sys, warnings
+from pathlib import Path
+import numpy as np, pytest, torch, torch.nn as nn
+from PIL import Image
+
+from featloss.data import superres_dls, colorize_dls, embedded_photos
+from featloss.features import find_shared
+from featloss.learner import (superres_learner, colorize_learner, export_enhancer, load_enhancer, tiled_apply, feature_loss,
+                              inference_model, Enhancer)
+from torchvision.models import resnet18
+
+warnings.filterwarnings('ignore')
+
+
+@pytest.fixture(scope='module')
+def sr_learn():
+    learn = superres_learner(superres_dls(scale=2, size=32, bs=4, n_per_image=2), 'mse', arch=resnet18, pretrained=False)
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3)
+    return learn
+
+
+def test_tiled_apply_is_exact_for_local_networks():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 3, 3, padding=1)).eval()
+    for h, w in [(97, 250), (300, 64), (7, 5)]:
+        x = torch.rand(3, h, w)
+        with torch.no_grad(): whole, tiled = net(x[None])[0], tiled_apply(net, x, tile=64, overlap=32, bs=2)
+        assert tiled.shape == whole.shape
+        torch.testing.assert_close(tiled[:, :-2, :-2], whole[:, :-2, :-2], atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match='multiples of 32'): tiled_apply(net, torch.rand(3, 8, 8), tile=48)
+    with pytest.raises(ValueError, match='one image'): tiled_apply(net, torch.rand(1, 3, 8, 8))
+
+
+def test_export_load_any_size(sr_learn, tmp_path):
+    f = export_enhancer(sr_learn, tmp_path/'sub'/'model.pkl')
+    assert f.is_file() and not list(tmp_path.rglob('*.part'))
+    enh = load_enhancer(f)
+    assert (enh.task, enh.scale) == ('superres', 2)
+    for size in [(1, 1), (33, 17), (300, 41)]:
+        assert enh(Image.new('RGB', size, (10, 200, 30))).size == (size[0]*2, size[1]*2)
+    # a file name works too, in any mode (here greyscale with transparency)
+    Image.new('LA', (20, 10), (128, 100)).save(tmp_path/'grey.png')
+    assert enh(tmp_path/'grey.png').size == (40, 20)
+    # folding weight norm changes nothing the network computes
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(inference_model(sr_learn.model)(x).float(), sr_learn.model.eval()(x).float(), atol=1e-4, rtol=1e-4)
+
+
+def test_tiled_enhancer_matches_whole_image_closely(sr_learn, tmp_path):
+    enh = load_enhancer(export_enhancer(sr_learn, tmp_path/'m.pkl'))
+    img = embedded_photos(['coffee'])['coffee'].resize((160, 120))
+    whole = np.asarray(enh(img), dtype=float)
+    enh.tile, enh.overlap = 128, 64
+    tiled = np.asarray(enh(img), dtype=float)
+    assert whole.shape == tiled.shape == (240, 320, 3)
+    diff = np.abs(whole - tiled).mean()
+    print("mean abs diff", diff)
+    assert diff < 8  # out of 255: tiles see less context, but nearly the same picture
+
+
+def test_colorize_keeps_luminance(tmp_path):
+    learn = colorize_learner(colorize_dls(size=32, bs=4, n_per_image=2), 'mse', arch=resnet18, pretrained=False)
+    enh = load_enhancer(export_enhancer(learn, tmp_path/'c.pkl'))
+    img = embedded_photos(['chelsea'])['chelsea'].resize((90, 61))
+    out = enh(img)
+    assert out.size == img.size and out.mode == 'RGB'
+    # the output's luminance is the input's (up to rounding, and clipping where a colour falls outside RGB)
+    assert np.abs(np.asarray(out.convert('L'), float) - np.asarray(img.convert('L'), float)).mean() < 1
+
+
+def test_bad_model_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match='No model file'): load_enhancer(tmp_path/'none.pkl')
+    (tmp_path/'text.pkl').write_text('hello')
+    with pytest.raises(ValueError, match='not a featloss model'): load_enhancer(tmp_path/'text.pkl')
+    torch.save(nn.Linear(2, 2), tmp_path/'lin.pkl')
+    with pytest.raises(ValueError, match='holds a Linear'): load_enhancer(tmp_path/'lin.pkl')
+    with pytest.raises(ValueError, match='task must be'): Enhancer(nn.Identity(), task='denoise')
+
+
+def test_feature_loss_offline_fallback(monkeypatch, tmp_path):
+    "Offline, without shared weights, the feature loss still builds (random SqueezeNet); named weights are used as given"
+    monkeypatch.setenv('FEATLOSS_SHARED', str(tmp_path/'nowhere'))
+    monkeypatch.chdir(tmp_path)
+    import featloss.features as ff
+    monkeypatch.setattr(ff, '_download', lambda url, dst: (_ for _ in ()).throw(OSError('offline (test)')))
+    fl = feature_loss()
+    assert fl.extractor.arch in ('squeezenet1_1', 'vgg16_bn')  # vgg16_bn only if its ImageNet weights are already cached
+    assert feature_loss('vgg16', weights='none').extractor.arch == 'vgg16'
+
+
+@pytest.mark.dev  # minutes on 2 CPU cores: run on the development stack only (step e)
+@pytest.mark.skipif(find_shared() is None or not (find_shared()/'data'/'photos').is_dir(), reason='needs shared/data/photos')
+def test_large_photo_in_bounded_memory(tmp_path):
+    "A 2560-pixel photo goes through in tiles; the process's peak memory stays far below what one whole-image pass needs"
+    learn = colorize_learner(colorize_dls(size=32, bs=4, n_per_image=1), 'mse', arch=resnet18, pretrained=False)
+    f = export_enhancer(learn, tmp_path/'c.pkl')
+    from featloss.data import image_files
+    big = max(image_files(find_shared()/'data'/'photos'), key=lambda p: Image.open(p).size[0] * Image.open(p).size[1])
+    code = f"""
+import resource, sys
+from PIL import Image
+from featloss.learner import load_enhancer
+enh = load_enhancer({str(f)!r})
+out = enh({str(big)!r})
+assert out.size == Image.open({str(big)!r}).size, out.size
+print('size', out.size, 'peak_mb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    peak = float(r.stdout.split('peak_mb')[1])
+    w, h = Image.open(big).size
+    assert w * h >= 2560 * 1600 * 0.9
+    assert peak < 4000, r.stdout
