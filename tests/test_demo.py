@@ -1,13 +1,23 @@
-"The main job (`make demo` = `python -m featloss.demo`) as a command, in a fresh process."
-import os, subprocess, sys
+"The main job (`make demo` = `python -m featloss.demo`) as a command, in a fresh process (short training: --epochs 1 --size 48)."
+import os, re, subprocess, sys
 from pathlib import Path
 
-def test_demo_command_writes_figure_and_table(tmp_path):
-    r = subprocess.run([sys.executable, '-m', 'featloss.demo'], cwd=tmp_path, capture_output=True, text=True, timeout=600,
-                       env={**os.environ, 'MPLBACKEND': 'Agg'})
+def test_demo_command_writes_figures_tables_and_model(tmp_path):
+    r = subprocess.run([sys.executable, '-m', 'featloss.demo', '--epochs', '1', '--size', '48'], cwd=tmp_path, capture_output=True,
+                       text=True, timeout=900, env={**os.environ, 'MPLBACKEND': 'Agg'})
     assert r.returncode == 0, r.stderr[-2000:]
-    png, md = tmp_path/'demo_out'/'feature_loss_demo.png', tmp_path/'demo_out'/'feature_loss_demo.md'
-    assert png.stat().st_size > 10_000 and png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
-    table = md.read_text()
+    out = tmp_path/'demo_out'
+    for png in ('feature_loss_demo.png', 'superres_demo.png'):
+        data = (out/png).read_bytes()
+        assert len(data) > 10_000 and data[:8] == b'\x89PNG\r\n\x1a\n'
+    table = (out/'feature_loss_demo.md').read_text()
     for name in ('shift 2px', 'blur σ=2', 'bicubic ×4'): assert name in table
     assert '| degradation | pixel L1 |' in r.stdout
+    # the super-resolution run ends with a PSNR line against bicubic, and leaves a model that loads and runs
+    m = re.search(r'U-Net (\d+\.\d+) dB, bicubic (\d+\.\d+) dB', r.stdout)
+    assert m and 15 < float(m[2]) < 50, r.stdout[-1000:]
+    from featloss.learner import load_enhancer
+    from PIL import Image
+    enh = load_enhancer(out/'model.pkl')
+    assert enh.task == 'superres' and enh.scale == 4
+    assert enh(Image.new('RGB', (21, 13), (120, 80, 40))).size == (84, 52)
