@@ -20,7 +20,8 @@ from .losses import FeatureLoss
 
 # %% auto #0
 __all__ = ['PIXEL_LOSSES', 'feature_loss', 'PixelLoss', 'make_loss', 'image2image_learner', 'superres_learner',
-           'colorize_learner', 'tiled_apply', 'inference_model', 'Enhancer', 'export_enhancer', 'load_enhancer']
+           'colorize_learner', 'AddInput', 'make_residual', 'tiled_apply', 'inference_model', 'Enhancer',
+           'export_enhancer', 'load_enhancer']
 
 # %% ../nbs/06_learner.ipynb #10a2e0b3
 def feature_loss(backbone:str|None=None, weights='auto', **kwargs) -> FeatureLoss:
@@ -70,24 +71,43 @@ def _unet(dls, arch, pretrained, **kwargs):
     return unet_learner(dls, arch, pretrained=False, **kwargs)
 
 def image2image_learner(dls, loss='feature', arch=resnet34, pretrained:bool=True, backbone:str|None=None, weights='auto',
-                        metrics=None, task:str='superres', scale:int|None=None, **kwargs) -> Learner:
-    "A lesson-7 U-Net `Learner` (blur, self-attention, weight norm, `y_range=(-3,3)`, wd 1e-3) for ImageNet-normalised pairs from `dls`"
+                        metrics=None, task:str='superres', scale:int|None=None, residual:bool=False, **kwargs) -> Learner:
+    "A lesson-7 U-Net `Learner` (blur, self-attention, weight norm, `y_range=(-3,3)`, wd 1e-3) for ImageNet-normalised pairs from `dls`; `residual`: learn a correction added to the input"
     loss_func = make_loss(loss, backbone, weights)
     if metrics is None:
         from featloss.metrics import PSNR
         metrics = (list(LossMetrics(loss_func.metric_names)) if len(getattr(loss_func, 'metric_names', [])) > 1 else []) + [PSNR()]
-    kw = dict(n_out=3, blur=True, self_attention=True, norm_type=NormType.Weight, y_range=(-3., 3.), wd=1e-3) | kwargs
+    kw = dict(n_out=3, blur=True, self_attention=True, norm_type=NormType.Weight, y_range=None if residual else (-3., 3.), wd=1e-3) | kwargs
     learn = _unet(dls, arch, pretrained, loss_func=loss_func, metrics=metrics, **kw)
+    if residual: make_residual(learn.model)
     learn.task, learn.scale = task, scale or getattr(dls, 'scale', 1)
     return learn
 
-def superres_learner(dls, loss='feature', **kwargs) -> Learner:
-    "U-Net for super-resolution (the input is the low-resolution image upsampled to the output size, as in lesson 7)"
-    return image2image_learner(dls, loss, task='superres', **kwargs)
+def superres_learner(dls, loss='feature', residual:bool=True, **kwargs) -> Learner:
+    "U-Net for super-resolution (the input is the low-resolution image upsampled to the output size, as in lesson 7), residual by default"
+    return image2image_learner(dls, loss, task='superres', residual=residual, **kwargs)
 
 def colorize_learner(dls, loss='feature', **kwargs) -> Learner:
     "U-Net for colourisation (greyscale input as 3 equal channels, RGB output)"
     return image2image_learner(dls, loss, task='colorize', scale=1, **kwargs)
+
+# %% ../nbs/06_learner.ipynb #e8f601b5
+class AddInput(nn.Module):
+    "Last layer of a residual `DynamicUnet`: the network's output plus its input (`SequentialEx` passes it as `x.orig`)"
+    def forward(self, x): return x + x.orig
+
+def make_residual(model:nn.Module) -> nn.Module:
+    "Make fastai's `DynamicUnet` (built with `y_range=None`) learn a correction to its input: add the input at the end, and start the correction at zero"
+    layers = model.layers
+    if any(isinstance(l, AddInput) for l in layers): return model
+    if any(type(l).__name__ == 'SigmoidRange' for l in layers): raise ValueError("Build the U-Net with y_range=None for residual learning")
+    i = max(j for j, l in enumerate(layers) if isinstance(l, nn.Sequential) and len(l) and isinstance(l[0], nn.Conv2d))  # the final 1x1 ConvLayer
+    conv = layers[i][0]
+    with torch.no_grad():  # zero correction: the gain of a weight-normed conv (not its direction, which would give 0/0), or its weight
+        (conv.weight_g if hasattr(conv, 'weight_g') else conv.weight).zero_()
+        if conv.bias is not None: conv.bias.zero_()
+    layers.insert(i + 1, AddInput())
+    return model
 
 # %% ../nbs/06_learner.ipynb #db9b48b6
 def _grid(n:int, tile:int, overlap:int, multiple:int) -> tuple[list[int], int]:
