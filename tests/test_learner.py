@@ -17,7 +17,7 @@ warnings.filterwarnings('ignore')
 
 @pytest.fixture(scope='module')
 def sr_learn():
-    learn = superres_learner(superres_dls(scale=2, size=32, bs=4, n_per_image=2), 'mse', arch=resnet18, pretrained=False)
+    learn = superres_learner(superres_dls(scale=2, size=32, bs=4, n_per_image=2), 'mse', arch=resnet18, pretrained=False, residual=False)
     with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3)
     return learn
 
@@ -50,16 +50,26 @@ def test_export_load_any_size(sr_learn, tmp_path):
         torch.testing.assert_close(inference_model(sr_learn.model)(x).float(), sr_learn.model.eval()(x).float(), atol=1e-4, rtol=1e-4)
 
 
-def test_tiled_enhancer_matches_whole_image_closely(sr_learn, tmp_path):
-    enh = load_enhancer(export_enhancer(sr_learn, tmp_path/'m.pkl'))
-    img = embedded_photos(['coffee'])['coffee'].resize((160, 120))
-    whole = np.asarray(enh(img), dtype=float)
-    enh.tile, enh.overlap = 128, 64
-    tiled = np.asarray(enh(img), dtype=float)
-    assert whole.shape == tiled.shape == (240, 320, 3)
-    diff = np.abs(whole - tiled).mean()
-    print("mean abs diff", diff)
-    assert diff < 8  # out of 255: tiles see less context, but nearly the same picture
+def test_blended_tiles_beat_cut_tiles(sr_learn):
+    "Overlapping, blended tiles stay closer to the whole-image output than tiles cut without overlap, and show a smaller seam"
+    from featloss.data import image2tensor, imagenet_mean, imagenet_std
+    net = sr_learn.model.eval()
+    m, s = torch.tensor(imagenet_mean).view(1, 3, 1, 1), torch.tensor(imagenet_std).view(1, 3, 1, 1)
+    f = lambda xb: net((xb - m) / s).as_subclass(torch.Tensor)
+    x = image2tensor(embedded_photos(['coffee'])['coffee'].resize((320, 256)))
+    with torch.no_grad():
+        whole, blended, cut = f(x[None])[0], tiled_apply(f, x, tile=128, overlap=64), tiled_apply(f, x, tile=64, overlap=0)
+    assert whole.shape == blended.shape == cut.shape == (3, 256, 320)
+    assert (blended - whole).abs().mean() < (cut - whole).abs().mean()
+    step = lambda o, cols: (o[..., 1:] - o[..., :-1]).abs().mean((0, 1))[cols].mean()
+    seams_cut, seams_blend = [63, 127, 191, 255], [64 + 31, 128 + 31, 192 + 31]
+    assert step(cut, seams_cut) / step(whole, seams_cut) > step(blended, seams_blend) / step(whole, seams_blend)
+
+
+def test_residual_superres_starts_as_bicubic():
+    learn = superres_learner(superres_dls(scale=2, size=32, bs=4, n_per_image=1), 'mse', arch=resnet18, pretrained=False)
+    xb, _ = learn.dls.one_batch()
+    with torch.no_grad(): assert torch.equal(learn.model.eval()(xb), xb)
 
 
 def test_colorize_keeps_luminance(tmp_path):
