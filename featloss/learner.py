@@ -14,9 +14,11 @@ from fastai.layers import NormType
 from fastai.metrics import LossMetrics
 from fastai.vision.learner import unet_learner
 from torchvision.models import resnet34
-from .data import image2tensor, tensor2image, imagenet_mean, imagenet_std
+from fastai.data.transforms import Normalize
+from .data import image2tensor, tensor2image, imagenet_mean, imagenet_std, open_rgb
 from .features import WeightsNotFoundError, offline_weights, _offline_files, _warn_once
 from .losses import FeatureLoss
+from .metrics import PSNR
 
 # %% auto #0
 __all__ = ['PIXEL_LOSSES', 'feature_loss', 'PixelLoss', 'make_loss', 'image2image_learner', 'superres_learner',
@@ -75,7 +77,6 @@ def image2image_learner(dls, loss='feature', arch=resnet34, pretrained:bool=True
     "A lesson-7 U-Net `Learner` (blur, self-attention, weight norm, `y_range=(-3,3)`, wd 1e-3) for ImageNet-normalised pairs from `dls`; `residual`: learn a correction added to the input"
     loss_func = make_loss(loss, backbone, weights)
     if metrics is None:
-        from featloss.metrics import PSNR
         metrics = (list(LossMetrics(loss_func.metric_names)) if len(getattr(loss_func, 'metric_names', [])) > 1 else []) + [PSNR()]
     kw = dict(n_out=3, blur=True, self_attention=True, norm_type=NormType.Weight, y_range=None if residual else (-3., 3.), wd=1e-3) | kwargs
     learn = _unet(dls, arch, pretrained, loss_func=loss_func, metrics=metrics, **kw)
@@ -169,16 +170,9 @@ def inference_model(model:nn.Module) -> nn.Module:
 def _stats(learn):
     "The mean and std of the `Normalize` in `learn.dls`, as tuples (ImageNet's if there is none)"
     for t in getattr(learn.dls, 'after_batch', []):
-        if type(t).__name__ == 'Normalize' and getattr(t, 'mean', None) is not None:
+        if isinstance(t, Normalize) and t.mean is not None:
             return tuple(float(v) for v in t.mean.flatten()), tuple(float(v) for v in t.std.flatten())
     return imagenet_mean, imagenet_std
-
-def _open(img) -> Image.Image:
-    if isinstance(img, Image.Image): return img
-    try:
-        from featloss.data import open_rgb
-        return open_rgb(img)
-    except ImportError: return Image.open(img).convert('RGB')
 
 class Enhancer:
     "A trained image-to-image U-Net ready for inference, without loss network, optimiser or data: call it on a PIL image or a file of any size"
@@ -204,7 +198,7 @@ class Enhancer:
 
     def __call__(self, img) -> Image.Image:
         "Enhance `img` (a PIL image or a file name): any size, in tiles of `tile` pixels"
-        src = _open(img)
+        src = img if isinstance(img, Image.Image) else open_rgb(img)
         x = image2tensor(self.prepare(src))
         training = self.model.training; self.model.eval()
         try: out = tensor2image(tiled_apply(self._net, x, self.tile, self.overlap))
