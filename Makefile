@@ -8,7 +8,7 @@ VPY := $(VENV)/bin/python
 export TORCH_HOME := $(CURDIR)/.cache/torch
 export FASTAI_HOME := $(CURDIR)/.cache/fastai
 
-.PHONY: venv demo test readme bench clean
+.PHONY: venv demo test readme bench site site-check clean
 
 venv: $(VENV)/.stamp
 
@@ -33,5 +33,12 @@ readme:
 bench: venv
 	$(VPY) benchmarks/bench_featureloss.py
 
+# The documentation website (_site/, from the notebooks' committed outputs) and its browser test.
+site: venv
+	$(VPY) tools/build_site.py
+
+site-check: site
+	$(VPY) tools/check_site.py
+
 clean:
-	rm -rf .venv .venv-latest .cache _proc _docs dist build
+	rm -rf .venv .venv-latest .cache _proc _docs _site site_shots dist build

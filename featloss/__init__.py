@@ -7,9 +7,25 @@ __version__ = "0.1.0"
 __all__ = []
 
 # %% ../nbs/index.ipynb #6dd0f812
-from featloss.data import embedded_photos, photo_batch, image2tensor, tensor2image, imagenet_norm, imagenet_denorm, open_rgb, Crappifier, superres_dls, colorize_dls
-from featloss.features import FeatureExtractor, load_features, offline_weights, WeightsNotFoundError, WeightsMismatchError
-from featloss.losses import FeatureLoss, StyleLoss, TVLoss, ComponentLoss, gram_matrix, total_variation
-from featloss.style import StyleTransferLoss, TransformerNet, gatys_learner, fast_style_learner, image_learner, stylise
-from featloss.learner import superres_learner, colorize_learner, Enhancer, export_enhancer, load_enhancer, tiled_apply
-from featloss.metrics import psnr_y, ssim_y, haarpsi, colourfulness, evaluate_pairs, PSNR, SSIM, HaarPSI, Colourfulness
+# The main names of the library, importable from `featloss` itself (`from featloss import FeatureLoss`). They are imported
+# on first use, so that `import featloss` is instant: `featloss --help` answers without loading torch and fastai.
+import importlib as _importlib, warnings as _warnings
+# fastai calls `torch.jit.script`, which torch deprecates with a FutureWarning at every import: not the user's concern
+_warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated', category=FutureWarning)
+_EXPORTS = {
+    'data': 'embedded_photos photo_batch image2tensor tensor2image imagenet_norm imagenet_denorm open_rgb Crappifier superres_dls colorize_dls',
+    'features': 'FeatureExtractor load_features offline_weights WeightsNotFoundError WeightsMismatchError',
+    'losses': 'FeatureLoss StyleLoss TVLoss ComponentLoss gram_matrix total_variation',
+    'style': 'StyleTransferLoss TransformerNet gatys_learner fast_style_learner image_learner stylise',
+    'learner': 'superres_learner colorize_learner Enhancer export_enhancer load_enhancer tiled_apply',
+    'metrics': 'psnr_y ssim_y haarpsi colourfulness evaluate_pairs PSNR SSIM HaarPSI Colourfulness',
+    'distributed': 'distributed_ctx'}
+_WHERE = {name: mod for mod, names in _EXPORTS.items() for name in names.split()}
+_MODULES = ('data', 'features', 'losses', 'style', 'demo', 'metrics', 'learner', 'distributed', 'cli')
+
+def __getattr__(name):
+    if name in _WHERE: return getattr(_importlib.import_module(f'featloss.{_WHERE[name]}'), name)
+    if name in _MODULES: return _importlib.import_module(f'featloss.{name}')
+    raise AttributeError(f"module 'featloss' has no attribute {name!r}")
+
+def __dir__(): return sorted([*globals(), *_WHERE, *_MODULES])

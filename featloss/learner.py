@@ -10,6 +10,7 @@ from urllib.error import URLError
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from PIL import Image
 from fastai.learner import Learner
+import fastai.callback.all  # fit_one_cycle, lr_find, to_fp16, progress bars: fastai patches them onto Learner here
 from fastai.layers import NormType
 from fastai.metrics import LossMetrics
 from fastai.vision.learner import unet_learner

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Everything `make test` checks (see DEVELOPERS.md). Run from anywhere; needs .venv (`make venv`).
-# Set CHECK_STEPS to a subset of "a b c d e f" to run only those steps, e.g. CHECK_STEPS="c f".
+# Set CHECK_STEPS to a subset of "a b c d e f g" to run only those steps, e.g. CHECK_STEPS="c f".
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PYTHON="${PYTHON:-python3}"
-STEPS="${CHECK_STEPS:-a b c d e f}"
+STEPS="${CHECK_STEPS:-a b c d e f g}"
 export TORCH_HOME="${TORCH_HOME:-$ROOT/.cache/torch}"
 export FASTAI_HOME="${FASTAI_HOME:-$ROOT/.cache/fastai}"
 
@@ -109,6 +109,24 @@ if want f; then
   rm -rf "$TMP"
   if [[ $rc -eq 5 ]]; then fail "no tests ran on the newest fastai (all deselected as dev?)"; fi
   if [[ $rc -ne 0 ]]; then fail "pytest on the newest fastai exited with status $rc"; fi
+fi
+
+if want g; then
+  step g "documentation website: tools/build_site.py builds _site/, tools/check_site.py checks it in headless Chromium"
+  CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"; CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+  if [[ ! -x "$CHROMIUM" || ! -x "$CHROMEDRIVER" ]]; then
+    echo "no $CHROMIUM or $CHROMEDRIVER: installing Debian's chromium and chromium-driver"
+    if [[ "$(id -u)" -eq 0 ]]; then SUDO=()
+    elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=(sudo -n)
+    else fail "chromium and chromedriver are missing and this user cannot install them: run \`sudo apt-get install -y chromium chromium-driver\` (or set CHROMIUM and CHROMEDRIVER)"; fi
+    "${SUDO[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq chromium chromium-driver \
+      || fail "apt-get install chromium chromium-driver"
+  fi
+  export CHROMIUM CHROMEDRIVER
+  python -c "import sphinx, myst_nb, furo, selenium" \
+    || fail "the site tools are not in .venv: pip install -e '.[dev]' (settings.ini dev_requirements)"
+  python tools/build_site.py || fail "tools/build_site.py could not build _site/ (see above)"
+  python tools/check_site.py || fail "tools/check_site.py found problems in _site/ (listed above)"
 fi
 
 step "-" "summary"

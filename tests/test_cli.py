@@ -1,0 +1,156 @@
+"The `featloss` console script, run as a user runs it: in fresh processes, on real photos, with real (short) training."
+import csv, os, signal, subprocess, sys, time
+from pathlib import Path
+import pytest
+from PIL import Image
+
+FEATLOSS = Path(sys.executable).parent/'featloss'   # the console script of the environment under test
+ENV = {**os.environ, 'MPLBACKEND': 'Agg'}
+TINY = ['--size', '32', '--epochs', '1', '--bs', '4', '--arch', 'resnet18']
+
+def featloss(*args, timeout=600, **kw):
+    return subprocess.run([str(FEATLOSS), *map(str, args)], capture_output=True, text=True, timeout=timeout, env=ENV, **kw)
+
+def one_line_error(r, status=1):
+    "A mistake: the given non-zero status, one line on stderr, no traceback"
+    assert r.returncode == status, (r.returncode, r.stderr[-2000:])
+    assert len(r.stderr.strip().splitlines()) == 1 and 'Traceback' not in r.stderr, r.stderr
+    return r.stderr.strip()
+
+@pytest.fixture(scope='module')
+def photos(tmp_path_factory):
+    from featloss.data import embedded_photos
+    d = tmp_path_factory.mktemp('photos')
+    for name in ('astronaut', 'coffee', 'chelsea', 'rocket'): embedded_photos()[name].save(d/f'{name}.jpg', quality=95)
+    return d
+
+@pytest.fixture(scope='module')
+def sr_run(photos, tmp_path_factory):
+    out = tmp_path_factory.mktemp('sr')/'run'
+    r = featloss('train', 'superres', '--data', photos, '--out', out, '--loss', 'mse', *TINY)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return out, r
+
+def test_console_script_and_help():
+    assert FEATLOSS.is_file(), f"no console script {FEATLOSS}: is featloss installed in this environment?"
+    r = featloss('--help'); assert r.returncode == 0
+    for c in ('train', 'enhance', 'eval'): assert c in r.stdout
+    for c in ('train', 'enhance', 'eval'):
+        r = featloss(c, '--help'); assert r.returncode == 0 and r.stdout.startswith(f'usage: featloss {c}')
+    t = featloss('train', '--help').stdout
+    for opt in ('--data', '--out', '--scale', '--size', '--epochs', '--bs', '--loss', '--backbone', '--weights', '--lr', 'torchrun'): assert opt in t
+    for c in ('enhance', 'eval'): assert 'pickle' in featloss(c, '--help').stdout   # loading a model runs code: the help says so
+
+def test_bad_command_lines_are_one_line_errors(tmp_path):
+    for args in [(), ('train',), ('train', 'sharpen', '--data', tmp_path, '--out', tmp_path/'o'),
+                 ('train', 'superres', '--data', tmp_path, '--out', tmp_path/'o', '--bs', '0'),
+                 ('train', 'superres', '--data', tmp_path, '--out', tmp_path/'o', '--lr', 'fast'),
+                 ('enhance', 'model.pkl'), ('eval', 'model.pkl', tmp_path, '--scale', '-2')]:
+        msg = one_line_error(featloss(*args), status=2)
+        assert 'error' in msg and '--help' in msg
+    assert not (tmp_path/'o').exists()
+
+def test_train_writes_model_history_plot_and_log(sr_run):
+    out, r = sr_run
+    assert sorted(p.name for p in out.iterdir()) == ['history.csv', 'losses.png', 'model.pkl', 'train_log.txt']  # no staging left
+    rows = list(csv.DictReader((out/'history.csv').open()))
+    assert [row['epoch'] for row in rows] == ['untrained', '0'] and float(rows[-1]['valid_loss']) > 0
+    assert (out/'losses.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n' and Image.open(out/'losses.png').size[0] > 500
+    log = (out/'train_log.txt').read_text()
+    assert 'featloss train superres' in log and 'processes: 1, identical weights: True' in log
+    assert 'valid_loss:' in r.stdout and 'epoch' in r.stdout   # fastai's table, in the terminal
+    from featloss.learner import load_enhancer
+    enh = load_enhancer(out/'model.pkl')
+    assert (enh.task, enh.scale) == ('superres', 4)
+
+def test_train_refuses_to_overwrite_without_force(sr_run, photos):
+    out, _ = sr_run
+    before = (out/'model.pkl').stat().st_mtime_ns
+    msg = one_line_error(featloss('train', 'superres', '--data', photos, '--out', out, '--loss', 'mse', *TINY))
+    assert '--force' in msg and (out/'model.pkl').stat().st_mtime_ns == before
+
+def test_train_colorize_with_feature_loss_shows_components(photos, tmp_path):
+    out = tmp_path/'col'
+    r = featloss('train', 'colorize', '--data', photos, '--out', out, '--backbone', 'squeezenet1_1', '--weights', 'none', *TINY)
+    assert r.returncode == 0, r.stderr[-3000:]
+    head = next(csv.reader((out/'history.csv').open()))
+    assert {'valid_loss', 'pixel', 'feat_0', 'feat_1', 'feat_2', 'psnr'} <= set(head)   # every loss component, per epoch
+    from featloss.learner import load_enhancer
+    assert load_enhancer(out/'model.pkl').task == 'colorize'
+    # and its outputs are named for what was done
+    Image.new('L', (50, 30), 90).save(tmp_path/'old.png')
+    r = featloss('enhance', out/'model.pkl', tmp_path/'old.png', tmp_path/'coloured')
+    assert r.returncode == 0, r.stderr
+    res = Image.open(tmp_path/'coloured'/'old_colorized.png')
+    assert res.size == (50, 30) and res.mode == 'RGB'
+
+def test_enhance_files_and_folders_any_size(sr_run, tmp_path):
+    out, _ = sr_run
+    lr = tmp_path/'lr'; (lr/'sub').mkdir(parents=True)
+    from featloss.data import embedded_photos
+    embedded_photos()['chelsea'].resize((113, 75)).save(lr/'cat_LR.png')
+    Image.new('RGB', (37, 23), 'teal').save(lr/'sub'/'odd.jpg')
+    r = featloss('enhance', out/'model.pkl', lr, tmp_path/'sr')
+    assert r.returncode == 0, r.stderr
+    assert Image.open(tmp_path/'sr'/'cat_SR.png').size == (452, 300)
+    assert Image.open(tmp_path/'sr'/'sub'/'odd_x4.png').size == (148, 92)
+    r = featloss('enhance', out/'model.pkl', lr/'cat_LR.png', tmp_path/'big.jpg')
+    assert r.returncode == 0 and Image.open(tmp_path/'big.jpg').format == 'JPEG'
+
+def test_enhance_and_eval_errors_are_one_line(sr_run, tmp_path, photos):
+    out, _ = sr_run
+    model = out/'model.pkl'
+    (tmp_path/'broken.png').write_bytes(b'\x89PNG\r\n\x1a\n' + b'\0' * 40)
+    (tmp_path/'notes.pkl').write_text('not a model')
+    import torch; torch.save({'weights': torch.zeros(3)}, tmp_path/'dict.pkl')
+    Image.new('RGB', (20, 20)).save(tmp_path/'ok.png')
+    cases = {('enhance', tmp_path/'nope.pkl', tmp_path/'ok.png', tmp_path/'o1.png'): 'no such model file',
+             ('enhance', tmp_path/'notes.pkl', tmp_path/'ok.png', tmp_path/'o2.png'): 'not a featloss model',
+             ('enhance', tmp_path/'dict.pkl', tmp_path/'ok.png', tmp_path/'o3.png'): 'not a featloss model',
+             ('enhance', model, tmp_path/'missing.png', tmp_path/'o4.png'): 'no such file',
+             ('enhance', model, tmp_path/'broken.png', tmp_path/'o5.png'): 'could not be read',
+             ('enhance', model, tmp_path/'ok.png', tmp_path/'ok.png'): 'overwrite an input',
+             ('eval', model, tmp_path/'nowhere'): 'No folder',
+             ('eval', tmp_path/'notes.pkl', tmp_path): 'not a featloss model',
+             ('train', 'superres', '--data', tmp_path/'nowhere', '--out', tmp_path/'o6'): 'no such folder',
+             ('train', 'superres', '--data', photos, '--out', tmp_path/'o7', '--weights', tmp_path/'none.pth'): 'no such file',
+             ('train', 'superres', '--data', photos, '--out', tmp_path/'o8', '--loss', 'mse', '--backbone', 'vgg16'): 'no loss network',
+             ('train', 'superres', '--data', photos, '--out', tmp_path/'o9', '--size', '30'): 'multiple of --scale'}
+    for args, expected in cases.items():
+        assert expected in one_line_error(featloss(*args)), args
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith('o') and p.name != 'ok.png']   # nothing written
+    assert Image.open(tmp_path/'ok.png').size == (20, 20)
+
+def test_eval_table_against_bicubic(sr_run, tmp_path):
+    out, _ = sr_run
+    from featloss.features import find_shared
+    shared = find_shared()
+    set5 = shared/'data'/'sr'/'Set5' if shared is not None else None
+    if set5 is None or not set5.is_dir():   # pairs made here: HR photo, LR by PIL bicubic
+        from featloss.data import embedded_photos
+        set5 = tmp_path/'pairs'; set5.mkdir()
+        hr = embedded_photos()['coffee'].crop((0, 0, 200, 200)); hr.save(set5/'c_HR.png'); hr.resize((50, 50), Image.BICUBIC).save(set5/'c_LR.png')
+    r = featloss('eval', out/'model.pkl', set5, '--csv', tmp_path/'t.csv', '--save', tmp_path/'sr')
+    assert r.returncode == 0, r.stderr
+    assert 'bicubic PSNR-Y' in r.stdout and 'model PSNR-Y' in r.stdout and 'HaarPSI' in r.stdout
+    rows = {row['image']: row for row in csv.DictReader((tmp_path/'t.csv').open())}
+    assert set(rows['mean']) >= {'bicubic_psnr_y', 'bicubic_ssim_y', 'bicubic_haarpsi', 'model_psnr_y', 'model_ssim_y', 'model_haarpsi'}
+    if shared is not None and set5 == shared/'data'/'sr'/'Set5':
+        assert abs(float(rows['mean']['bicubic_psnr_y']) - 28.42) < 0.01   # the published bicubic Set5 x4 figure
+    assert len(list((tmp_path/'sr').glob('*_SR.png'))) == len(rows) - 1
+
+def test_interrupted_training_leaves_no_outputs(photos, tmp_path):
+    out = tmp_path/'run'
+    p = subprocess.Popen([str(FEATLOSS), 'train', 'superres', '--data', str(photos), '--out', str(out), '--loss', 'mse',
+                          '--size', '32', '--epochs', '50', '--bs', '4', '--arch', 'resnet18'],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    try:
+        for line in p.stdout:   # the header line is printed just before the first step
+            if line.startswith('featloss train superres'): break
+        time.sleep(3)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=120)
+    finally: p.kill()
+    assert p.returncode == 130, err[-2000:]
+    assert 'interrupted' in err and 'Traceback' not in err
+    assert not out.exists() or not any(out.iterdir())
