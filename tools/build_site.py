@@ -177,6 +177,10 @@ def sd_anchors(proc: Path) -> set[str]:
                 if t and (m := _re_sd_heading.search(''.join(t))): res.add(_sd_anchor(m.group(1)))
     return res
 
+# Library-internal deprecation noise in committed outputs (fastai calling `torch.jit.script` at import; `import featloss`
+# now silences it), with the machine path of the file that warned: not something a reader should see.
+_re_noise = re.compile(r'^\S+\.py:\d+: FutureWarning: `torch\.jit\.script` is deprecated.*\n(?:  warnings\.warn\(.*\n?)?', re.M)
+
 def _cr(t: str) -> str:
     "Stream text as a terminal shows it: a carriage return overwrites the line (progress bars)"
     out = []
@@ -231,6 +235,7 @@ def convert(proc: Path, md: Md, extra_md: str = '') -> tuple[dict, str]:
         for o in c.get('outputs', []):
             if o['output_type'] == 'stream':
                 o['text'] = _cr(''.join(o['text']) if isinstance(o['text'], list) else o['text'])
+                if o.get('name') == 'stderr': o['text'] = _re_noise.sub('', o['text'])
                 if not o['text'].strip(): continue
             outs.append(o)
         c['outputs'] = outs
