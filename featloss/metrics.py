@@ -265,7 +265,9 @@ def evaluate_pairs(pairs_dir, upscale=None, scale:int=4, out_dir=None, shave:int
             if out.size != hr.size:
                 raise ValueError(f"{m} made a {out.width}x{out.height} image of {lr_file.name}, but {hr_file.name} is {hr.width}x{hr.height}: "
                                  "upscale must return an image of the HR size")
-            if m != 'bicubic' and out_dir is not None: out.save(Path(out_dir)/f'{stem}_SR.png')
+            if m != 'bicubic' and out_dir is not None:   # written whole, then renamed: never a truncated file
+                f = Path(out_dir)/f'{stem}_SR.png'; tmp = f.with_name(f.name + '.part')
+                out.save(tmp, format='PNG'); tmp.replace(f)
             # one image's metrics gain nothing from threads, and on a busy machine threads waiting on each other make them 10x slower
             with _torch_threads(1):
                 for k, f in _EVAL_METRICS.items(): row[f'{m}_{k}'] = f(out, hr, shave=shave).item()
