@@ -154,3 +154,19 @@ def test_interrupted_training_leaves_no_outputs(photos, tmp_path):
     assert p.returncode == 130, err[-2000:]
     assert 'interrupted' in err and 'Traceback' not in err
     assert not out.exists() or not any(out.iterdir())
+
+def test_offline_imagenet_weights_is_a_one_line_error_in_cli_terms(photos, tmp_path, monkeypatch, capsys):
+    "--weights imagenet with no cached file and no network: the error names the file and the command's options"
+    import featloss.features as ff
+    from urllib.error import URLError
+    def offline(url, dst): raise URLError('offline (test)')
+    monkeypatch.setattr(ff, '_download', offline)
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path/'torch'))
+    from featloss.cli import main
+    rc = main(['train', 'superres', '--data', str(photos), '--out', str(tmp_path/'o'), '--backbone', 'squeezenet1_1',
+               '--weights', 'imagenet', '--size', '32', '--arch', 'resnet18'])
+    err = capsys.readouterr().err.strip()
+    assert rc == 1 and len(err.splitlines()) == 1, err
+    assert err.startswith('featloss train: error: --weights imagenet:') and 'leave --weights out' in err
+    assert str(tmp_path/'torch') in err and 'squeezenet1_1' in err
+    assert not (tmp_path/'o').exists()
