@@ -122,23 +122,15 @@ def main(argv:list[str]|None=None) -> int:
             print(f"featloss {a.command}: error: {_one_line(e)}", file=sys.stderr); return 1
 
 # %% ../nbs/08_cli.ipynb #ed7e2732
-def _write(fname, write):
-    "Call `write(tmp)` on a temporary file beside `fname`, then rename it to `fname`; nothing is left on failure"
-    fname = Path(fname); tmp = fname.with_name(fname.name + '.part')
-    try:
-        write(tmp)
-        tmp.replace(fname)
-    finally: tmp.unlink(missing_ok=True)
-    return fname
-
 def _save_image(img, fname):
-    "Save a PIL image atomically, in the format of `fname`'s extension"
+    "Save a PIL image atomically (`atomic_write`), in the format of `fname`'s extension"
     from PIL import Image
+    from featloss.data import atomic_write
     ext = Path(fname).suffix.lower()
     fmt = Image.registered_extensions().get(ext)
     if fmt is None or fmt not in Image.SAVE: raise CLIError(f"can't write {ext or 'extension-less'} images ({fname}): use .png, .jpg, .tif, ...")
     if fmt == 'JPEG' and img.mode != 'RGB': img = img.convert('RGB')
-    return _write(fname, lambda t: img.save(t, format=fmt, **({'quality': 95} if fmt == 'JPEG' else {})))
+    return atomic_write(fname, lambda t: img.save(t, format=fmt, **({'quality': 95} if fmt == 'JPEG' else {})))
 
 # %% ../nbs/08_cli.ipynb #6f23d720
 _OUTPUTS = ('model.pkl', 'history.csv', 'losses.png', 'train_log.txt')
@@ -317,6 +309,7 @@ def _table(df) -> str:
 def cmd_eval(a) -> int:
     "`featloss eval`: PSNR-Y, SSIM-Y and HaarPSI of a super-resolution model and of bicubic on LR/HR pairs"
     from featloss.metrics import evaluate_pairs, sr_pairs
+    from featloss.data import atomic_write
     enh = _load_model(a.model)
     if enh.task != 'superres': raise CLIError(f"{a.model} is a {enh.task} model: eval measures super-resolution models")
     scale = a.scale or enh.scale
@@ -326,7 +319,7 @@ def cmd_eval(a) -> int:
     df = evaluate_pairs(a.pairs_dir, enh, scale=scale, out_dir=a.save, name='model', progress=n > 1)
     print(f"x{scale} super-resolution on {n} image pair(s) of {a.pairs_dir} (Y channel, {scale} px shaved; higher is better):")
     print(_table(df))
-    if a.csv: _write(Path(a.csv), lambda t: df.to_csv(t, float_format='%.6g'))
+    if a.csv: atomic_write(a.csv, lambda t: df.to_csv(t, float_format='%.6g'))
     print(f"({time.time() - t0:.1f} s)")
     return 0
 

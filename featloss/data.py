@@ -11,7 +11,7 @@ from PIL import Image
 __all__ = ['imagenet_mean', 'imagenet_std', 'IMAGE_EXTENSIONS', 'embedded_photos', 'image2tensor', 'tensor2image',
            'imagenet_norm', 'imagenet_denorm', 'photo_batch', 'UnreadableImageError', 'UnreadableImageWarning',
            'open_rgb', 'image_files', 'Crappifier', 'crappify_folder', 'CropPairs', 'DataUnavailableError',
-           'source_items', 'pair_dls', 'upsampled_lr', 'greyscale', 'superres_dls', 'colorize_dls']
+           'source_items', 'pair_dls', 'upsampled_lr', 'greyscale', 'superres_dls', 'colorize_dls', 'atomic_write']
 
 # %% ../nbs/00_data.ipynb #00c228d6
 def _skimage(name):
@@ -366,3 +366,13 @@ def colorize_dls(source=None, size:int=128, bs:int=8, valid_pct:float=0.1, seed:
     "Colourisation `DataLoaders`: x = greyscale crop (3 channels), y = the RGB crop"
     return pair_dls(source, greyscale, size, bs=bs, valid_pct=valid_pct, seed=seed, n_per_image=n_per_image,
                     num_workers=num_workers, device=device, **kwargs)
+
+# %% ../nbs/00_data.ipynb #5b80d8d0
+def atomic_write(fname, write) -> Path:
+    "Call `write(tmp)` on a temporary file beside `fname`, then rename it to `fname`; on failure nothing is left"
+    fname = Path(fname); tmp = fname.with_name(fname.name + '.part')
+    try:
+        write(tmp)
+        tmp.replace(fname)
+    finally: tmp.unlink(missing_ok=True)
+    return fname

@@ -16,7 +16,7 @@ from fastai.metrics import LossMetrics
 from fastai.vision.learner import unet_learner
 from torchvision.models import resnet34
 from fastai.data.transforms import Normalize
-from .data import image2tensor, tensor2image, imagenet_mean, imagenet_std, open_rgb
+from .data import image2tensor, tensor2image, imagenet_mean, imagenet_std, open_rgb, atomic_write
 from .features import WeightsNotFoundError, offline_weights, _offline_files, _warn_once
 from .losses import FeatureLoss
 from .metrics import PSNR
@@ -219,10 +219,7 @@ def export_enhancer(learn:Learner, fname='model.pkl', task:str|None=None, scale:
     mean, std = _stats(learn)
     enh = Enhancer(model, task or getattr(learn, 'task', 'superres'), scale or getattr(learn, 'scale', 1), mean, std)
     fname.parent.mkdir(parents=True, exist_ok=True)
-    tmp = fname.with_name(fname.name + '.part')
-    torch.save(enh, tmp)
-    tmp.replace(fname)
-    return fname
+    return atomic_write(fname, lambda t: torch.save(enh, t))
 
 def load_enhancer(fname, device=None) -> Enhancer:
     "Load an `Enhancer` saved by `export_enhancer`. It is a pickle, which can run code: load only files you trust"

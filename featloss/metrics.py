@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from PIL import Image
 from fastai.learner import Metric
-from .data import imagenet_denorm
+from .data import imagenet_denorm, atomic_write
 from .features import INPUT_RANGES, find_shared
 from .losses import as_plain
 
@@ -265,9 +265,7 @@ def evaluate_pairs(pairs_dir, upscale=None, scale:int=4, out_dir=None, shave:int
             if out.size != hr.size:
                 raise ValueError(f"{m} made a {out.width}x{out.height} image of {lr_file.name}, but {hr_file.name} is {hr.width}x{hr.height}: "
                                  "upscale must return an image of the HR size")
-            if m != 'bicubic' and out_dir is not None:   # written whole, then renamed: never a truncated file
-                f = Path(out_dir)/f'{stem}_SR.png'; tmp = f.with_name(f.name + '.part')
-                out.save(tmp, format='PNG'); tmp.replace(f)
+            if m != 'bicubic' and out_dir is not None: atomic_write(Path(out_dir)/f'{stem}_SR.png', lambda t: out.save(t, format='PNG'))
             # one image's metrics gain nothing from threads, and on a busy machine threads waiting on each other make them 10x slower
             with _torch_threads(1):
                 for k, f in _EVAL_METRICS.items(): row[f'{m}_{k}'] = f(out, hr, shave=shave).item()
