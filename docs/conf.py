@@ -1,6 +1,6 @@
 # Sphinx configuration of the documentation website, used by tools/build_site.py (`make site`).
 # The pages themselves are generated from nbs/ (nbdev's processed notebooks); this is only the look.
-import configparser, datetime
+import configparser, datetime, importlib.util, shutil
 from pathlib import Path
 
 _ini = configparser.ConfigParser()
@@ -22,6 +22,37 @@ myst_all_links_external = True         # links are rewritten to the site's own .
 myst_heading_anchors = 0
 suppress_warnings = ['myst.header']    # notebooks (and show_doc) may skip heading levels, as Quarto allows
 
+# Formulas: MathJax 3 served with the site (`_static/mathjax/`), never from a CDN, so they render offline.
+# The files come from the PyPI package sphinx-mathjax-offline (MathJax 3.2.2, the last 3.x release), a
+# dev requirement. Its own Sphinx extension is not used: it does not declare itself parallel-safe (a
+# warning, and a serial build with `-j`) and copies all of MathJax (24 MB); `_copy_mathjax` below
+# copies the entry point and the parts it loads on demand (about 9 MB).
+MATHJAX_PKG = 'sphinx-mathjax-offline'
+MATHJAX_ENTRY = 'tex-chtml.js'         # TeX input, CommonHTML output, the menu and assistive MathML
+mathjax_path = 'mathjax/' + MATHJAX_ENTRY   # relative: Sphinx links it as _static/mathjax/tex-chtml.js
+
+def mathjax_dir() -> Path:
+    "The MathJax files of the installed sphinx-mathjax-offline package"
+    spec = importlib.util.find_spec(MATHJAX_PKG)
+    d = Path(spec.origin).parent/'static'/'mathjax' if spec and spec.origin else None
+    if d is None or not (d/MATHJAX_ENTRY).is_file():
+        from sphinx.errors import ConfigError
+        raise ConfigError(f'the Python package {MATHJAX_PKG} (MathJax, served with the site so that formulas '
+                          f'render offline) is not installed: pip install {MATHJAX_PKG} (a dev requirement '
+                          f'in settings.ini, so `make venv` installs it)')
+    return d
+
+def _copy_mathjax(app, exc):
+    "After a successful HTML build: MathJax into _static/mathjax/, without the other combined builds"
+    if exc is not None or app.builder.format != 'html': return
+    src, dst = mathjax_dir(), Path(app.outdir)/'_static'/'mathjax'
+    def skip(folder, names):   # the other top-level bundles (latest.js would load from the CDN), node-only code
+        if Path(folder) != src: return []
+        return [n for n in names if (n.endswith('.js') and n != MATHJAX_ENTRY) or n == 'adaptors']
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(src, dst, ignore=skip)
+
+
 html_theme = 'furo'
 html_title = f"{project} {version}"
 html_short_title = project
@@ -37,3 +68,8 @@ html_theme_options = {
     'source_directory': 'nbs/',
     'top_of_page_buttons': [],
 }
+
+
+def setup(app):
+    mathjax_dir()   # fail at once, with the fix, when the package is missing
+    app.connect('build-finished', _copy_mathjax)

@@ -14,7 +14,8 @@
    admonitions, pandoc link attributes are dropped, links to the hosted site become relative links.
 3. Sphinx (myst-nb, furo theme, `nb_execution_mode = "off"`; configuration in `docs/conf.py`) builds
    `_site/`: the home page from nbs/index.ipynb, "Lessons" (nbs/1*_lesson_*.ipynb) and "API
-   reference" (the other nbs/[0-9]*.ipynb) sections, and Sphinx's search.
+   reference" (the other nbs/[0-9]*.ipynb) sections, and Sphinx's search. Formulas are typeset by
+   MathJax served from `_site/_static/mathjax/` (from the PyPI package sphinx-mathjax-offline), not a CDN.
 
 Sphinx warnings are printed; the build fails on errors (and on warnings too with `--strict`).
 Quarto users can still run `nbdev_docs` / `nbdev_preview` (nbs/_quarto.yml is untouched).
@@ -270,6 +271,13 @@ def convert(proc: Path, md: Md, extra_md: str = '') -> tuple[dict, str]:
 def _write_if_changed(f: Path, text: str):
     if not f.exists() or f.read_text() != text: f.write_text(text)
 
+def _check_mathjax():
+    "The site serves MathJax itself (docs/conf.py): stop before the slow steps when its package is missing"
+    import runpy
+    from sphinx.errors import ConfigError
+    try: runpy.run_path(str(CONF/'conf.py'))['mathjax_dir']()
+    except ConfigError as e: sys.exit(f'build_site.py: {e}')
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--clean', action='store_true', help='redo everything: nbdev processing, Sphinx, _site/')
@@ -279,6 +287,7 @@ def main(argv=None):
     t0 = time.time()
     os.environ.setdefault('TORCH_HOME', str(ROOT/'.cache'/'torch'))
     os.environ.setdefault('FASTAI_HOME', str(ROOT/'.cache'/'fastai'))
+    _check_mathjax()
     if a.clean: shutil.rmtree(WORK, ignore_errors=True); shutil.rmtree(OUT, ignore_errors=True)
 
     numbered = sorted(NBS.glob('[0-9]*.ipynb'))
