@@ -13,15 +13,16 @@ import importlib as _importlib, warnings as _warnings
 # fastai calls `torch.jit.script`, which torch deprecates with a FutureWarning at every import: not the user's concern
 _warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated', category=FutureWarning)
 _EXPORTS = {
-    'data': 'embedded_photos photo_batch image2tensor tensor2image imagenet_norm imagenet_denorm open_rgb Crappifier superres_dls colorize_dls',
-    'features': 'FeatureExtractor load_features offline_weights WeightsNotFoundError WeightsMismatchError',
+    'core': 'image2tensor tensor2image imagenet_norm imagenet_denorm resize_to_cover center_crop bicubic_upscale',
+    'data': 'embedded_photos photo_batch training_photos open_rgb Crappifier pair_dls superres_dls colorize_dls',
+    'features': 'FeatureExtractor load_features resolve_weights WeightsNotFoundError WeightsMismatchError',
     'losses': 'FeatureLoss StyleLoss TVLoss ComponentLoss gram_matrix total_variation',
-    'style': 'StyleTransferLoss TransformerNet gatys_learner fast_style_learner image_learner stylise',
-    'learner': 'superres_learner colorize_learner Enhancer export_enhancer load_enhancer tiled_apply',
-    'metrics': 'psnr_y ssim_y haarpsi colourfulness evaluate_pairs PSNR SSIM HaarPSI Colourfulness',
+    'metrics': 'psnr_y ssim_y haarpsi colorfulness psnr_rgb evaluate_pairs PSNR SSIM HaarPSI Colorfulness',
+    'learner': 'superres_learner colorize_learner feature_loss Enhancer export_enhancer load_enhancer tiled_apply',
+    'style': 'StyleTransferLoss TransformerNet gatys_learner fast_style_learner image_learner stylize',
     'distributed': 'distributed_ctx'}
 _WHERE = {name: mod for mod, names in _EXPORTS.items() for name in names.split()}
-_MODULES = ('data', 'features', 'losses', 'style', 'demo', 'metrics', 'learner', 'distributed', 'cli')
+_MODULES = ('core', 'features', 'losses', 'data', 'metrics', 'learner', 'style', 'distributed', 'cli', 'demo')
 
 def __getattr__(name):
     if name in _WHERE: return getattr(_importlib.import_module(f'featloss.{_WHERE[name]}'), name)

@@ -9,14 +9,21 @@ from pathlib import Path
 from . import __version__
 
 # %% auto #0
-__all__ = ['TASKS', 'LOSSES', 'ARCHS', 'BACKBONES', 'PICKLE_WARNING', 'CLIError', 'build_parser', 'main', 'plot_losses',
-           'cmd_train', 'output_name', 'cmd_enhance', 'cmd_eval']
+__all__ = ['TASKS', 'LOSSES', 'ARCHS', 'PICKLE_WARNING', 'CLIError', 'build_parser', 'main', 'plot_losses', 'cmd_train',
+           'output_name', 'cmd_enhance', 'cmd_eval']
 
 # %% ../nbs/08_cli.ipynb #ceee0b98
 TASKS, LOSSES, ARCHS = ('superres', 'colorize'), ('feature', 'mse', 'l1'), ('resnet18', 'resnet34', 'resnet50')
-BACKBONES = ('vgg16_bn', 'vgg16', 'vgg19', 'vgg19_bn', 'squeezenet1_1')  # `featloss.features.BACKBONES`, without importing torch
-PICKLE_WARNING = ("MODEL is a pickle, and loading a pickle can run any code it holds: only load model files you trust. "
-                  "featloss loads a model only from the path you give.")
+PICKLE_WARNING = ("MODEL is a pickle, and loading a pickle can run any code it holds: only load model files you "
+                  "trust. featloss loads a model only from the path you give.")
+
+class _Backbones:
+    "`featloss.features.BACKBONES` as argparse `choices`, read when first needed: importing torch takes seconds"
+    def _names(self):
+        from featloss.features import BACKBONES
+        return BACKBONES
+    def __contains__(self, x): return x in self._names()
+    def __iter__(self): return iter(self._names())
 
 class CLIError(Exception):
     "A mistake to report in one line, without a traceback"
@@ -58,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--epochs', type=_positive(int), default=5, help='epochs of one-cycle training (default: 5)')
     t.add_argument('--bs', type=_positive(int), default=8, help='batch size (per process) (default: 8)')
     t.add_argument('--loss', choices=LOSSES, default='feature', help='feature (perceptual, lesson 7), mse or l1 (default: feature)')
-    t.add_argument('--backbone', choices=BACKBONES, default=None, help='loss network of the feature loss (default: vgg16_bn)')
+    t.add_argument('--backbone', choices=_Backbones(), default=None, help='loss network of the feature loss (default: vgg16_bn)')
     t.add_argument('--weights', default='auto', metavar='imagenet|PATH|none', help="loss-network weights: imagenet (downloaded "
                    "or cached; an error offline), a .pth file, or none (random). Default: imagenet, else the offline weights "
                    "of shared/, else random, with a warning")
@@ -125,10 +132,11 @@ def main(argv:list[str]|None=None) -> int:
 def _save_image(img, fname):
     "Save a PIL image atomically (`atomic_write`), in the format of `fname`'s extension"
     from PIL import Image
-    from featloss.data import atomic_write
+    from featloss.core import atomic_write
     ext = Path(fname).suffix.lower()
     fmt = Image.registered_extensions().get(ext)
-    if fmt is None or fmt not in Image.SAVE: raise CLIError(f"can't write {ext or 'extension-less'} images ({fname}): use .png, .jpg, .tif, ...")
+    if fmt is None or fmt not in Image.SAVE:
+        raise CLIError(f"can't write {ext or 'extension-less'} images ({fname}): use .png, .jpg, .tif, ...")
     if fmt == 'JPEG' and img.mode != 'RGB': img = img.convert('RGB')
     return atomic_write(fname, lambda t: img.save(t, format=fmt, **({'quality': 95} if fmt == 'JPEG' else {})))
 
@@ -258,11 +266,12 @@ def _load_model(fname, cpu:bool=False):
 
 def _inputs(src:Path, dst:Path) -> list[tuple[Path, Path]]:
     "(input, output) file pairs for `enhance`"
-    from featloss.data import IMAGE_EXTENSIONS
+    from featloss.data import IMAGE_EXTENSIONS, image_paths
     if src.is_dir():
         if dst.exists() and not dst.is_dir(): raise CLIError(f"IN is a folder, so OUT must be a folder too, but {dst} is a file")
-        files = [f for f in sorted(src.rglob('*')) if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS
-                 and not (dst.resolve() in f.resolve().parents)]
+        files = image_paths(src, exclude=dst)
+        if not files and image_paths(src):
+            raise CLIError(f"the only images in {src} are inside OUT ({dst}), which enhance does not read: choose an OUT outside IN")
         if not files: raise CLIError(f"no images in {src} (looked for {', '.join(sorted(IMAGE_EXTENSIONS))})")
         return [(f, dst/f.relative_to(src).parent/'_' ) for f in files]   # name filled in once the task is known
     if not src.is_file(): raise CLIError(f"no such file or folder: {src}")
@@ -309,7 +318,7 @@ def _table(df) -> str:
 def cmd_eval(a) -> int:
     "`featloss eval`: PSNR-Y, SSIM-Y and HaarPSI of a super-resolution model and of bicubic on LR/HR pairs"
     from featloss.metrics import evaluate_pairs, sr_pairs
-    from featloss.data import atomic_write
+    from featloss.core import atomic_write
     enh = _load_model(a.model)
     if enh.task != 'superres': raise CLIError(f"{a.model} is a {enh.task} model: eval measures super-resolution models")
     scale = a.scale or enh.scale

@@ -4,16 +4,15 @@
 
 # %% ../nbs/01_features.ipynb #cc8efd5a
 from __future__ import annotations
-import copy, os, warnings
+import copy, os
 from pathlib import Path
 from urllib.error import URLError
-
 import torch, torch.nn as nn, torchvision
-from .data import imagenet_mean, imagenet_std
+from .core import imagenet_mean, imagenet_std, INPUT_RANGES, check_input_range, warn_once, offline_weights, OFFLINE_WEIGHTS
 
 # %% auto #0
-__all__ = ['BACKBONES', 'INPUT_RANGES', 'vgg_layer_names', 'layer_names', 'WeightsNotFoundError', 'WeightsMismatchError',
-           'imagenet_weights_file', 'load_state_checked', 'load_features', 'find_shared', 'offline_weights',
+__all__ = ['BACKBONES', 'vgg_layer_names', 'check_backbone', 'layer_names', 'WeightsNotFoundError', 'WeightsMismatchError',
+           'imagenet_weights_file', 'imagenet_file', 'load_state_checked', 'load_features', 'resolve_weights',
            'FeatureExtractor']
 
 # %% ../nbs/01_features.ipynb #c1eaa1df
@@ -35,6 +34,12 @@ _arch_names = {'vgg16_bn': vgg_layer_names, 'vgg16': vgg_layer_names, 'vgg19': v
                'vgg19_bn': vgg_layer_names, 'squeezenet1_1': lambda f: list(_squeezenet_names)}
 BACKBONES = tuple(_arch_names)
 
+def check_backbone(arch:str) -> str:
+    "`arch` if featloss knows its layer names, else a `ValueError` listing the backbones it knows"
+    if arch not in _arch_names:
+        raise ValueError(f"Unknown backbone {arch!r}: use one of {BACKBONES}, or pass your own nn.Sequential with layers=...")
+    return arch
+
 def layer_names(body:nn.Sequential, arch:str|None=None) -> list[str]:
     "Names of the layers of `body`: BasicSR-style for a built-in `arch`, else the `nn.Sequential`'s own names"
     if arch in _arch_names: return _arch_names[arch](body)
@@ -47,36 +52,40 @@ class WeightsNotFoundError(FileNotFoundError):
 class WeightsMismatchError(ValueError):
     "A weights file does not fit the loss network"
 
+def _imagenet_url(arch): return torchvision.models.get_model_weights(arch).IMAGENET1K_V1.url
+
 def imagenet_weights_file(arch:str) -> Path:
     "Where torchvision caches the ImageNet weights of `arch`"
-    url = torchvision.models.get_model_weights(arch).IMAGENET1K_V1.url
-    return Path(torch.hub.get_dir())/'checkpoints'/url.rsplit('/', 1)[-1]
+    return Path(torch.hub.get_dir())/'checkpoints'/_imagenet_url(arch).rsplit('/', 1)[-1]
 
 def _download(url, dst):
     "Download `url` to `dst` with torch.hub (a progress bar and a hash check)"
     dst.parent.mkdir(parents=True, exist_ok=True)
-    torch.hub.download_url_to_file(url, str(dst), hash_prefix=dst.name.rsplit('-',1)[-1].split('.')[0], progress=True)
+    sha = dst.name.rsplit('-', 1)[-1].split('.')[0]
+    torch.hub.download_url_to_file(url, str(dst), hash_prefix=sha, progress=True)
 
 # %% ../nbs/01_features.ipynb #e5619204
-def _imagenet_state(arch):
-    f = imagenet_weights_file(arch)
-    if not f.exists():
-        url = torchvision.models.get_model_weights(arch).IMAGENET1K_V1.url
-        try: _download(url, f)
-        except (URLError, OSError, RuntimeError) as e:
-            raise WeightsNotFoundError(
-                f"The ImageNet weights of {arch} are not cached and could not be downloaded ({type(e).__name__}: {e}).\n"
-                f"Expected file: {f}\n"
-                f"Either copy {f.name} (from {url}) to that path (TORCH_HOME sets the folder), "
-                f"or pass weights=<path to a state_dict of torchvision.models.{arch}().features or of the whole model>, "
-                f"or weights=None for a seeded random network.") from None
-    return torch.load(f, map_location='cpu', weights_only=True)
+def imagenet_file(arch:str) -> Path:
+    "The cached ImageNet weights file of `arch`, downloaded first if needed; a `WeightsNotFoundError` that says what to do if it can't be"
+    f, url = imagenet_weights_file(arch), _imagenet_url(arch)
+    if f.exists(): return f
+    try: _download(url, f)
+    except (URLError, OSError, RuntimeError) as e:
+        raise WeightsNotFoundError(
+            f"The ImageNet weights of {arch} are not cached and could not be downloaded ({type(e).__name__}: {e}).\n"
+            f"Expected file: {f}\n"
+            f"Either copy {f.name} (from {url}) to that path (TORCH_HOME sets the folder), or pass weights=<path to "
+            f"a state_dict of torchvision.models.{arch}().features or of the whole model>, "
+            f"or weights=None for a seeded random network.") from None
+    return f
 
 def _read_state(path):
+    "The state dict in `path`, read with `weights_only=True`: a file cannot run code"
     path = Path(path).expanduser()
     if not path.is_file(): raise WeightsNotFoundError(f"No weights file at {path}")
     try: sd = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise WeightsMismatchError(f"{path} is not a PyTorch state_dict ({type(e).__name__}: {e})") from None
+    except Exception as e:
+        raise WeightsMismatchError(f"{path} is not a PyTorch state_dict ({type(e).__name__}: {e})") from None
     if isinstance(sd, dict) and isinstance(sd.get('state_dict'), dict): sd = sd['state_dict']
     if not isinstance(sd, dict) or not all(torch.is_tensor(v) for v in sd.values()):
         raise WeightsMismatchError(f"{path} holds a {type(sd).__name__}, not a state_dict of tensors")
@@ -85,28 +94,32 @@ def _read_state(path):
 # %% ../nbs/01_features.ipynb #0cbb998b
 def _features_state(sd):
     "Keep the `features.` part of a whole-model state dict"
-    if any(k.startswith('features.') for k in sd): return {k[len('features.'):]:v for k,v in sd.items() if k.startswith('features.')}
+    n = len('features.')
+    if any(k.startswith('features.') for k in sd): return {k[n:]: v for k, v in sd.items() if k.startswith('features.')}
     return dict(sd)
+
+def _layer_of(k, names):
+    "The layer name of state-dict key `k` ('3.weight' -> names[3])"
+    i = k.split('.')[0]
+    return names[int(i)] if i.isdigit() and int(i) < len(names) else k
 
 def load_state_checked(body:nn.Sequential, sd:dict, names:list[str], source='weights'):
     "Load `sd` into `body` (possibly truncated), with errors that name the layers that are missing or don't fit"
     own = body.state_dict()
-    def layer(k): i = int(k.split('.')[0]) if k.split('.')[0].isdigit() else None; return names[i] if i is not None and i < len(names) else k
     missing = [k for k in own if k not in sd]
-    badshape = [f"{layer(k)} ({k}: file {tuple(sd[k].shape)}, network {tuple(v.shape)})" for k,v in own.items() if k in sd and sd[k].shape != v.shape]
+    badshape = [f"{_layer_of(k, names)} ({k}: file {tuple(sd[k].shape)}, network {tuple(v.shape)})"
+                for k, v in own.items() if k in sd and sd[k].shape != v.shape]
     if missing or badshape:
         msg = f"{source} does not fit the loss network."
-        if missing: msg += f" Missing layers: {sorted({layer(k) for k in missing}, key=names.index if all(layer(k) in names for k in missing) else None)} ({len(missing)} tensors, e.g. {missing[0]})."
+        if missing:
+            layers = list(dict.fromkeys(_layer_of(k, names) for k in missing))
+            msg += f" Missing layers: {layers} ({len(missing)} tensors, e.g. {missing[0]})."
         if badshape: msg += f" Wrong shapes: {'; '.join(badshape[:5])}."
         raise WeightsMismatchError(msg)
     body.load_state_dict({k: sd[k] for k in own})
     return body
 
 # %% ../nbs/01_features.ipynb #a098bbad
-_warned = set()
-def _warn_once(msg):
-    if msg not in _warned: _warned.add(msg); warnings.warn(msg, stacklevel=3)
-
 def _skeleton(arch):
     "torchvision's `arch().features` on the meta device: its structure, with no memory or init cost"
     with torch.device('meta'): return getattr(torchvision.models, arch)(weights=None).features
@@ -120,49 +133,55 @@ def _init_random(body, arch):
             if m.bias is not None: nn.init.zeros_(m.bias)
         elif isinstance(m, nn.BatchNorm2d): m.reset_parameters()
 
+# %% ../nbs/01_features.ipynb #dd0529da
 def load_features(arch:str, weights='imagenet', n_layers:int|None=None, seed:int=42) -> nn.Sequential:
     "The first `n_layers` of torchvision's `arch().features`, with `weights` ('imagenet', a path, or None for seeded random)"
-    if arch not in _arch_names: raise ValueError(f"Unknown backbone {arch!r}: use one of {BACKBONES} or pass an nn.Sequential")
-    body = _skeleton(arch)
+    body = _skeleton(check_backbone(arch))
     full_keys, names = set(body.state_dict()), layer_names(body, arch)
     body = body[:n_layers].to_empty(device='cpu')
     if weights is None:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             _init_random(body, arch)
-        _warn_once(f"featloss: the {arch} loss network has random weights (seed {seed}), not pretrained ones: "
-                   "fine for tests, weaker as a perceptual loss. Pass weights='imagenet' or a path.")
+        warn_once(f"featloss: the {arch} loss network has random weights (seed {seed}), not pretrained ones: "
+                  "fine for tests, weaker as a perceptual loss. Pass weights='imagenet' or a path.")
         return body
-    if isinstance(weights, str) and weights == 'imagenet': sd, source = _features_state(_imagenet_state(arch)), f"ImageNet weights of {arch}"
-    elif isinstance(weights, (str, os.PathLike)): sd, source = _features_state(_read_state(weights)), str(weights)
+    if isinstance(weights, str) and weights == 'imagenet': path, source = imagenet_file(arch), f"ImageNet weights of {arch}"
+    elif isinstance(weights, (str, os.PathLike)): path, source = weights, str(weights)
     else: raise TypeError(f"weights must be 'imagenet', a path or None, not {type(weights).__name__}")
+    sd = _features_state(_read_state(path))
     unknown = [k for k in sd if k not in full_keys]
-    if unknown: raise WeightsMismatchError(f"{source} has tensors that {arch}().features does not: {unknown[:5]} ({len(unknown)} in all). Is it the file of another network?")
+    if unknown: raise WeightsMismatchError(f"{source} has tensors that {arch}().features does not: {unknown[:5]} "
+                                           f"({len(unknown)} in all). Is it the file of another network?")
     return load_state_checked(body, sd, names, source)
 
 # %% ../nbs/01_features.ipynb #5547f2ac
-_offline_files = {'squeezenet1_1': 'squeezenet1_1-features-imagenet.pth', 'vgg16': 'vgg16-features-hed.pth'}
+def _describe(weights):
+    if weights is None: return "seeded random weights"
+    return "torchvision's ImageNet weights" if isinstance(weights, str) and weights == 'imagenet' else f"weights from {weights}"
 
-def find_shared() -> Path|None:
-    "The project's `shared/` data folder: `$FEATLOSS_SHARED`, or a `shared` folder beside the current directory or one of its parents"
-    env = os.environ.get('FEATLOSS_SHARED')
-    if env: return Path(env) if Path(env).is_dir() else None
-    for d in [Path.cwd(), *Path.cwd().parents]:
-        if (d/'shared'/'weights').is_dir(): return d/'shared'
-    return None
-
-def offline_weights(arch:str) -> Path|None:
-    "Path of the shared offline weights file for `arch`, if there is one on this machine"
-    s = find_shared()
-    f = s/'weights'/_offline_files[arch] if s is not None and arch in _offline_files else None
-    return f if f is not None and f.is_file() else None
+def resolve_weights(backbone:str|None=None, weights='auto') -> tuple[str, object, str]:
+    "`(backbone, weights, where they come from)`; `weights='auto'`: ImageNet's, else `shared/`'s offline ones, else random"
+    if weights != 'auto':
+        weights = None if isinstance(weights, str) and weights == 'none' else weights
+        return check_backbone(backbone or 'vgg16_bn'), weights, _describe(weights)
+    arch = check_backbone(backbone or 'vgg16_bn')
+    try: return arch, 'imagenet', f"torchvision's ImageNet weights ({imagenet_file(arch)})"
+    except WeightsNotFoundError as e: why = str(e).split('\n')[0]
+    for b in ([arch] if backbone else [arch, *OFFLINE_WEIGHTS]):
+        f = offline_weights(b)
+        if f is not None:
+            warn_once(f"featloss: {why} Using the offline {b} weights {f} instead.")
+            return b, f, f"offline ImageNet-derived weights ({f})"
+    b = arch if backbone else 'squeezenet1_1'
+    warn_once(f"featloss: {why} No offline weights either: the {b} loss network gets seeded random weights.")
+    return b, None, "seeded random weights (no pretrained weights could be had)"
 
 # %% ../nbs/01_features.ipynb #1492d546
-INPUT_RANGES = ('imagenet', '0,1', '-1,1')
-
 def _layer_index(layer, names):
     if isinstance(layer, int):
-        if not 0 <= layer < len(names): raise IndexError(f"Layer index {layer} is out of range: the network has {len(names)} layers")
+        if not 0 <= layer < len(names):
+            raise IndexError(f"Layer index {layer} is out of range: the network has {len(names)} layers")
         return layer
     if layer not in names: raise ValueError(f"Unknown layer {layer!r}. Layers of this network: {names}")
     return names.index(layer)
@@ -181,48 +200,65 @@ def _fold_bn(mods, keep):
             mods[i] = nn.Identity()
     return mods
 
+def _runnable(mods, idx, fuse_bn):
+    "The layers to run: an in-place op right after a captured output made out-of-place, batch norms folded if `fuse_bn`"
+    for i in idx:
+        if i+1 < len(mods) and getattr(mods[i+1], 'inplace', False): mods[i+1] = _out_of_place(mods[i+1])
+    return _fold_bn(mods, set(idx)) if fuse_bn else mods
+
+# %% ../nbs/01_features.ipynb #199d97bb
+def _truncated(backbone, layers, weights):
+    "The body truncated after the deepest of `layers`, its layer names, the layers' indices, and where the weights came from"
+    if isinstance(backbone, str):
+        names = layer_names(_skeleton(check_backbone(backbone)), backbone)
+        idx = [_layer_index(l, names) for l in layers]
+        _, weights, source = resolve_weights(backbone, weights)
+        return load_features(backbone, weights, n_layers=max(idx)+1), names, idx, source
+    if isinstance(getattr(backbone, 'features', None), nn.Sequential): backbone = backbone.features
+    if not isinstance(backbone, nn.Sequential):
+        raise TypeError(f"A custom loss network must be an nn.Sequential (or have one as .features), not "
+                        f"{type(backbone).__name__}: wrap its layers in nn.Sequential so it can be truncated")
+    names = layer_names(backbone)
+    idx = [_layer_index(l, names) for l in layers]
+    body = nn.Sequential(*list(backbone.children())[:max(idx)+1])
+    if weights is None or (isinstance(weights, str) and weights in ('imagenet', 'auto')):
+        return body, names, idx, "the network's own weights"
+    return load_state_checked(body, _features_state(_read_state(weights)), names, str(weights)), names, idx, str(weights)
+
 # %% ../nbs/01_features.ipynb #eabfa906
 class FeatureExtractor(nn.Module):
-    "Frozen `backbone` (a built-in name or an `nn.Sequential`) returning the outputs of `layers`, truncated after the deepest one"
-    def __init__(self, backbone:str|nn.Module='vgg16_bn', layers=('relu3_3','relu4_3','relu5_3'),
-                 weights='imagenet', input_range:str='imagenet', fuse_bn:bool=True, channels_last:bool=True):
+    "Frozen `backbone` returning the outputs of `layers`, truncated after the deepest one"
+    def __init__(self,
+        backbone:str|nn.Module='vgg16_bn', # a name in `BACKBONES`, or your own `nn.Sequential` (or a model with one as `.features`)
+        layers=('relu3_3','relu4_3','relu5_3'), # names (or indices) of the layers whose outputs are returned, in this order
+        weights='imagenet', # 'imagenet', 'auto' (`resolve_weights`), a path to a state dict, or None (seeded random)
+        input_range:str='imagenet', # the convention of the images it gets: 'imagenet', '0,1' or '-1,1'
+        fuse_bn:bool=True, # fold eval-mode batch norms into the convolutions before them: the same features, faster
+        channels_last:bool=True, # run a built-in network in NHWC memory format (faster on CPUs and tensor cores)
+    ):
         super().__init__()
-        if input_range not in INPUT_RANGES: raise ValueError(f"input_range must be one of {INPUT_RANGES}, not {input_range!r}")
-        if isinstance(layers, (str, int)): layers = (layers,)
+        self.input_range, self.channels_last = check_input_range(input_range), channels_last
+        layers = (layers,) if isinstance(layers, (str, int)) else tuple(layers)
         if not layers: raise ValueError("Give at least one layer")
         self.arch = backbone if isinstance(backbone, str) else type(backbone).__name__
-        if isinstance(backbone, str):
-            if backbone not in _arch_names: raise ValueError(f"Unknown backbone {backbone!r}: use one of {BACKBONES} or pass an nn.Sequential")
-            names = layer_names(_skeleton(backbone), backbone)
-            idx = [_layer_index(l, names) for l in layers]
-            body = load_features(backbone, weights, n_layers=max(idx)+1)
-        else:
-            if isinstance(getattr(backbone, 'features', None), nn.Sequential): backbone = backbone.features
-            if not isinstance(backbone, nn.Sequential):
-                raise TypeError(f"A custom loss network must be an nn.Sequential (or have one as .features), not {type(backbone).__name__}: "
-                                "wrap its layers in nn.Sequential so it can be truncated")
-            names = layer_names(backbone)
-            idx = [_layer_index(l, names) for l in layers]
-            body = nn.Sequential(*list(backbone.children())[:max(idx)+1])
-            if weights not in (None, 'imagenet'): load_state_checked(body, _features_state(_read_state(weights)), names, str(weights))
-        self.layers, self.idx, self.names = list(layers), idx, names[:max(idx)+1]
-        self.input_range, self.channels_last = input_range, channels_last
-        mods = list(body.children())
-        for i in idx:  # the captured output must not be overwritten by an in-place op after it
-            if i+1 < len(mods) and getattr(mods[i+1], 'inplace', False): mods[i+1] = _out_of_place(mods[i+1])
-        if fuse_bn: mods = _fold_bn(mods, set(idx))
-        self.body = nn.Sequential(*mods)
+        body, names, self.idx, self.source = _truncated(backbone, layers, weights)
+        self.layers, self.names = list(layers), names[:max(self.idx)+1]
+        self.body = nn.Sequential(*_runnable(list(body.children()), self.idx, fuse_bn))
         self.body.requires_grad_(False)
         self.register_buffer('mean', torch.tensor(imagenet_mean).view(1,3,1,1), persistent=False)
         self.register_buffer('std', torch.tensor(imagenet_std).view(1,3,1,1), persistent=False)
-        if channels_last and isinstance(backbone, str): self.body.to(memory_format=torch.channels_last)  # only a network we own
+        if channels_last and isinstance(backbone, str): self.body.to(memory_format=torch.channels_last)  # a network we own
         self.train(False)
 
     def train(self, mode:bool=True): return super().train(False)  # always frozen in eval mode
 
     def prepare(self, x):
         "Convert `x` to the network's input convention, dtype and memory format"
-        if x.ndim != 4 or x.shape[1] != 3: raise ValueError(f"The loss network takes RGB batches (n,3,h,w), got shape {tuple(x.shape)}")
+        if x.ndim != 4 or x.shape[1] != 3:
+            raise ValueError(f"The loss network takes RGB batches (n,3,h,w), got shape {tuple(x.shape)}")
+        if not x.is_floating_point():
+            raise TypeError(f"The loss network takes float images (input_range={self.input_range!r}), not {x.dtype}: "
+                            "convert 0-255 integer images with x.float() / 255 and use input_range='0,1'")
         if not torch.is_autocast_enabled(x.device.type): x = x.to(self.mean.dtype)
         if self.input_range == '0,1': x = (x - self.mean) / self.std
         elif self.input_range == '-1,1': x = ((x + 1) / 2 - self.mean) / self.std

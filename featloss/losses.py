@@ -4,11 +4,13 @@
 
 # %% ../nbs/02_losses.ipynb #9e974de9
 from __future__ import annotations
+import math
 import torch, torch.nn as nn, torch.nn.functional as F
-from .features import FeatureExtractor, BACKBONES
+from .core import as_plain
+from .features import FeatureExtractor, check_backbone
 
 # %% auto #0
-__all__ = ['REDUCTIONS', 'LOSS_DEFAULTS', 'STYLE_LAYERS', 'gram_matrix', 'per_item', 'reduce_loss', 'as_plain', 'ComponentLoss',
+__all__ = ['REDUCTIONS', 'LOSS_DEFAULTS', 'STYLE_LAYERS', 'gram_matrix', 'per_item', 'reduce_loss', 'ComponentLoss',
            'FeatureLoss', 'StyleLoss', 'total_variation', 'TVLoss']
 
 # %% ../nbs/02_losses.ipynb #0e969d58
@@ -40,26 +42,27 @@ def reduce_loss(loss:torch.Tensor, reduction:str='mean') -> torch.Tensor:
     raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
 
 # %% ../nbs/02_losses.ipynb #5f50d0c4
+_normed = dict(layer_wgts=(0.2, 0.2, 0.2), gram_wgt=5.0, normalize=True)
 LOSS_DEFAULTS = {
     'vgg16_bn': dict(layers=('relu3_3', 'relu4_3', 'relu5_3'), layer_wgts=(5, 15, 2), gram_wgt=5e3, normalize=False),
-    'vgg16': dict(layers=('relu3_3', 'relu4_3', 'relu5_3'), layer_wgts=(0.2, 0.2, 0.2), gram_wgt=5.0, normalize=True),
-    'vgg19': dict(layers=('relu3_4', 'relu4_4', 'relu5_4'), layer_wgts=(0.2, 0.2, 0.2), gram_wgt=5.0, normalize=True),
-    'vgg19_bn': dict(layers=('relu3_4', 'relu4_4', 'relu5_4'), layer_wgts=(0.2, 0.2, 0.2), gram_wgt=5.0, normalize=True),
-    'squeezenet1_1': dict(layers=('fire3', 'fire5', 'fire7'), layer_wgts=(0.2, 0.2, 0.2), gram_wgt=5.0, normalize=True),
+    'vgg16': dict(layers=('relu3_3', 'relu4_3', 'relu5_3'), **_normed),
+    'vgg19': dict(layers=('relu3_4', 'relu4_4', 'relu5_4'), **_normed),
+    'vgg19_bn': dict(layers=('relu3_4', 'relu4_4', 'relu5_4'), **_normed),
+    'squeezenet1_1': dict(layers=('fire3', 'fire5', 'fire7'), **_normed),
 }
 
 # %% ../nbs/02_losses.ipynb #90c2b2ca
-def as_plain(t:torch.Tensor) -> torch.Tensor:
-    "`t` as a plain `torch.Tensor` (fastai's `TensorImage`s make every op through the loss network slower); autograd goes through"
-    return t if type(t) is torch.Tensor else t.as_subclass(torch.Tensor)
-
 def _check_pair(pred, targ):
-    if pred.shape != targ.shape: raise ValueError(f"Prediction and target shapes differ: {tuple(pred.shape)} vs {tuple(targ.shape)}")
+    "`pred` and `targ` as plain tensors, after checking they are non-empty image batches of one shape"
+    if pred.shape != targ.shape:
+        raise ValueError(f"Prediction and target shapes differ: {tuple(pred.shape)} vs {tuple(targ.shape)}")
     if pred.ndim != 4: raise ValueError(f"Expected image batches (n,c,h,w), got shape {tuple(pred.shape)}")
+    if pred.shape[0] == 0: raise ValueError("Empty batch: a loss needs at least one image")
     return as_plain(pred), as_plain(targ)
 
+# %% ../nbs/02_losses.ipynb #f23e9074
 class ComponentLoss(nn.Module):
-    "Base of the losses made of named terms: after each call `self.metrics` holds each term's batch mean, also readable as an attribute (`loss.pixel`), which is what fastai's `LossMetrics(loss.metric_names)` reads"
+    "Base of losses made of named terms: `self.metrics` holds each term's batch mean after a call, also as attributes"
     metric_names = []
     def __getattr__(self, name):
         try: return super().__getattr__(name)
@@ -68,114 +71,175 @@ class ComponentLoss(nn.Module):
             if name in m: return m[name]
             raise
 
+    def _record(self, terms:dict, reduction:str) -> torch.Tensor:
+        "Keep each term's batch mean in `self.metrics` (fastai's `LossMetrics` reads them) and reduce their sum"
+        self.metrics = {k: v.detach().mean() for k, v in terms.items()}
+        return reduce_loss(sum(terms.values()), reduction)
+
+# %% ../nbs/02_losses.ipynb #6373c43b
+def _loss_layers(backbone, layers, layer_wgts):
+    "The layers, their weights, and the backbone's defaults (`LOSS_DEFAULTS`) for a `FeatureLoss`"
+    if isinstance(backbone, FeatureExtractor):
+        if layers is not None and list(layers) != backbone.layers:
+            raise ValueError("layers must be None or the extractor's own layers")
+        layers, arch = backbone.layers, backbone.arch
+    else: arch = check_backbone(backbone) if isinstance(backbone, str) else None
+    d = LOSS_DEFAULTS.get(arch, {})
+    if layers is None:
+        if not d: raise ValueError("Give the layers to use: this network has no default layers")
+        layers = d['layers']
+    layers = (layers,) if isinstance(layers, (str, int)) else tuple(layers)
+    if layer_wgts is None: layer_wgts = d['layer_wgts'] if d and layers == tuple(d['layers']) else (1.,)*len(layers)
+    if len(layer_wgts) != len(layers): raise ValueError(f"{len(layers)} layers but {len(layer_wgts)} layer weights")
+    if not all(math.isfinite(w) and w >= 0 for w in map(float, layer_wgts)):
+        raise ValueError(f"Layer weights must be finite and >= 0, not {tuple(layer_wgts)}")
+    return layers, tuple(float(w) for w in layer_wgts), d
+
+# %% ../nbs/02_losses.ipynb #94bb98f2
 class FeatureLoss(ComponentLoss):
     "Pixel + per-layer feature + per-layer Gram loss on a frozen loss network (lesson 7's loss by default)"
-    def __init__(self, backbone:str|nn.Module='vgg16_bn', layers=None, layer_wgts=None, gram_wgt:float|None=None,
-                 base_loss=F.l1_loss, weights='imagenet', input_range:str='imagenet', normalize:bool|None=None,
-                 pixel_wgt:float=1., reduction:str='mean', channels_last:bool=True, fuse_bn:bool=True, eps:float=1e-6):
+    def __init__(self,
+        backbone:str|nn.Module='vgg16_bn', # a name in `BACKBONES`, your own `nn.Sequential`, or a `FeatureExtractor` to share
+        layers=None, # the layers compared (default: the backbone's, in `LOSS_DEFAULTS`)
+        layer_wgts=None, # one weight per layer (default: the backbone's for its default layers, else 1)
+        gram_wgt:float|None=None, # weight of the Gram terms, each also weighted by its layer weight squared; 0: none
+        base_loss=F.l1_loss, # the distance, a torch loss function taking `reduction='none'`
+        weights='imagenet', # the loss network's: 'imagenet', 'auto' (`resolve_weights`), a path, or None (seeded random)
+        input_range:str='imagenet', # the convention of `pred` and `targ`: 'imagenet', '0,1' or '-1,1'
+        normalize:bool|None=None, # divide each term by the target's mean absolute value (default: the backbone's)
+        pixel_wgt:float=1., # weight of the pixel term
+        reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per item), as torch's losses
+        channels_last:bool=True, # NHWC memory for the loss network (`FeatureExtractor`)
+        fuse_bn:bool=True, # fold the loss network's batch norms into its convolutions (`FeatureExtractor`)
+        eps:float=1e-6, # floor of the normalising denominators
+    ):
         super().__init__()
         if reduction not in REDUCTIONS: raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
-        if isinstance(backbone, FeatureExtractor):
-            if layers is not None and list(layers) != backbone.layers: raise ValueError("layers must be None or the extractor's own layers")
-            layers, arch = backbone.layers, backbone.arch
-        else: arch = backbone if isinstance(backbone, str) else None
-        d = LOSS_DEFAULTS.get(arch, {})
-        if layers is None:
-            if not d: raise ValueError("Give the layers to use: this network has no default layers")
-            layers = d['layers']
-        layers = (layers,) if isinstance(layers, (str, int)) else tuple(layers)
-        if layer_wgts is None: layer_wgts = d['layer_wgts'] if d and layers == tuple(d['layers']) else (1.,)*len(layers)
-        if len(layer_wgts) != len(layers): raise ValueError(f"{len(layers)} layers but {len(layer_wgts)} layer weights")
-        self.layers, self.layer_wgts = layers, tuple(float(w) for w in layer_wgts)
+        layers, self.layer_wgts, d = _loss_layers(backbone, layers, layer_wgts)
+        self.layers = layers
         self.gram_wgt = float(d.get('gram_wgt', 0.) if gram_wgt is None else gram_wgt)
         self.normalize = bool(d.get('normalize', False) if normalize is None else normalize)
         self.base_loss, self.pixel_wgt, self.reduction, self.eps = base_loss, pixel_wgt, reduction, eps
-        self.metric_names = ['pixel'] + [f'feat_{i}' for i in range(len(layers))] + ([f'gram_{i}' for i in range(len(layers))] if self.gram_wgt else [])
+        n = range(len(layers))
+        self.metric_names = ['pixel', *(f'feat_{i}' for i in n), *((f'gram_{i}' for i in n) if self.gram_wgt else ())]
         self.metrics = {}
         # how to rebuild the loss network after unpickling: `learn.export()` never pickles it
-        self._spec = dict(backbone=backbone, layers=layers, weights=weights, input_range=input_range,
-                          fuse_bn=fuse_bn, channels_last=channels_last) if isinstance(backbone, str) else None
+        net = dict(layers=layers, input_range=input_range, fuse_bn=fuse_bn, channels_last=channels_last)
+        self._spec = dict(backbone=backbone, weights=weights, **net) if isinstance(backbone, str) else None
         self.extractor = backbone if isinstance(backbone, FeatureExtractor) else FeatureExtractor(
-            backbone, layers, weights=weights, input_range=input_range, fuse_bn=fuse_bn, channels_last=channels_last)
+            backbone, weights=weights, **net)
 
-    def _network(self, x):
-        "The loss network, rebuilt if this loss was unpickled and moved to `x`'s device"
-        if 'extractor' not in self._modules:
-            if self._spec is None: raise RuntimeError("This FeatureLoss was unpickled without its loss network (a custom network is not saved): "
-                                                      "create it again, e.g. learn.loss_func = FeatureLoss(my_network, ...)")
-            self.extractor = FeatureExtractor(**self._spec)
-        if self.extractor.mean.device != x.device: self.extractor.to(x.device)
-        return self.extractor
+# %% ../nbs/02_losses.ipynb #aa506794
+@torch.no_grad()
+def _no_grad_features(net, x): return net(x)
 
-    def _term(self, p, t):
-        l = per_item(self.base_loss, p, t)
-        return l / t.detach().float().abs().flatten(1).mean(1).clamp_min(self.eps) if self.normalize else l
+def _network(self:FeatureLoss, x):
+    "The loss network, rebuilt if this loss was unpickled, and on `x`'s device"
+    if 'extractor' not in self._modules:
+        if self._spec is None:
+            raise RuntimeError("This FeatureLoss was unpickled without its loss network (a custom network is not saved): "
+                               "create it again, e.g. learn.loss_func = FeatureLoss(my_network, ...)")
+        self.extractor = FeatureExtractor(**self._spec)
+    if self.extractor.mean.device != x.device: self.extractor.to(x.device)
+    return self.extractor
 
-    def forward(self, pred:torch.Tensor, targ:torch.Tensor) -> torch.Tensor:
-        pred, targ = _check_pair(pred, targ)
-        net = self._network(pred)
-        with torch.no_grad(): t_feats = net(targ)
-        p_feats = net(pred)
-        terms = {'pixel': self.pixel_wgt * per_item(self.base_loss, pred, targ)}
-        for i, (p, t, w) in enumerate(zip(p_feats, t_feats, self.layer_wgts)): terms[f'feat_{i}'] = w * self._term(p, t)
-        if self.gram_wgt:
-            for i, (p, t, w) in enumerate(zip(p_feats, t_feats, self.layer_wgts)):
-                terms[f'gram_{i}'] = w**2 * self.gram_wgt * self._term(gram_matrix(p), gram_matrix(t))
-        self.metrics = {k: v.detach().mean() for k, v in terms.items()}
-        return reduce_loss(sum(terms.values()), self.reduction)
+def _term(self:FeatureLoss, p, t):
+    "`base_loss` per item, relative to the target's mean absolute value if `normalize`"
+    l = per_item(self.base_loss, p, t)
+    return l / t.detach().float().abs().flatten(1).mean(1).clamp_min(self.eps) if self.normalize else l
 
-    def __getstate__(self):
-        "Pickle without the loss network (it is rebuilt on first use, from `backbone` and `weights`)"
-        state = self.__dict__.copy()
-        state['_modules'] = {k: v for k, v in self._modules.items() if k != 'extractor'}
-        state['metrics'] = {}
-        return state
+FeatureLoss._network, FeatureLoss._term = _network, _term
 
-    def extra_repr(self):
-        return f"layers={self.layers}, layer_wgts={self.layer_wgts}, gram_wgt={self.gram_wgt}, normalize={self.normalize}, base_loss={getattr(self.base_loss, '__name__', self.base_loss)}"
+# %% ../nbs/02_losses.ipynb #ca4afeb1
+def _forward(self:FeatureLoss, pred:torch.Tensor, targ:torch.Tensor) -> torch.Tensor:
+    pred, targ = _check_pair(pred, targ)
+    net = self._network(pred)
+    t_feats, p_feats = _no_grad_features(net, targ), net(pred)
+    terms = {'pixel': self.pixel_wgt * per_item(self.base_loss, pred, targ)}
+    for i, (p, t, w) in enumerate(zip(p_feats, t_feats, self.layer_wgts)): terms[f'feat_{i}'] = w * self._term(p, t)
+    if self.gram_wgt:
+        for i, (p, t, w) in enumerate(zip(p_feats, t_feats, self.layer_wgts)):
+            terms[f'gram_{i}'] = w**2 * self.gram_wgt * self._term(gram_matrix(p), gram_matrix(t))
+    return self._record(terms, self.reduction)
+
+def _getstate(self:FeatureLoss):
+    "Pickle without the loss network (it is rebuilt on first use, from `backbone` and `weights`)"
+    state = self.__dict__.copy()
+    state['_modules'] = {k: v for k, v in self._modules.items() if k != 'extractor'}
+    state['metrics'] = {}
+    return state
+
+def _repr(self:FeatureLoss):
+    return (f"layers={self.layers}, layer_wgts={self.layer_wgts}, gram_wgt={self.gram_wgt}, normalize={self.normalize}, "
+            f"base_loss={getattr(self.base_loss, '__name__', self.base_loss)}")
+
+FeatureLoss.forward, FeatureLoss.__getstate__, FeatureLoss.extra_repr = _forward, _getstate, _repr
 
 # %% ../nbs/02_losses.ipynb #ba3032d9
 STYLE_LAYERS = {'vgg16_bn': ('relu1_2', 'relu2_2', 'relu3_3', 'relu4_3'), 'vgg16': ('relu1_2', 'relu2_2', 'relu3_3', 'relu4_3'),
-                'vgg19': ('relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'), 'vgg19_bn': ('relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'),
+                'vgg19': ('relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'),
+                'vgg19_bn': ('relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'),
                 'squeezenet1_1': ('relu1', 'fire3', 'fire5', 'fire7', 'fire9')}
 
+def _style_image(style):
+    style = style[None] if style.ndim == 3 else style
+    if style.ndim != 4 or style.shape[:2] != (1, 3):
+        raise ValueError(f"style must be one RGB image (3,h,w), got shape {tuple(style.shape)}")
+    return style.detach().float()
+
+# %% ../nbs/02_losses.ipynb #810f1b6c
 class StyleLoss(ComponentLoss):
-    "Gram-matrix loss of images against the fixed image `style` (3,h,w) or (1,3,h,w), at several layers of `backbone`"
-    def __init__(self, style:torch.Tensor, backbone:str|nn.Module='vgg16_bn', layers=None, layer_wgts=None,
-                 base_loss=F.mse_loss, weights='imagenet', input_range:str='imagenet', normalize:bool=True, reduction:str='mean'):
+    "Gram-matrix loss of images against the fixed image `style`, at several layers of `backbone`"
+    def __init__(self,
+        style:torch.Tensor, # the style image, (3,h,w) or (1,3,h,w), in `input_range`
+        backbone:str|nn.Module='vgg16_bn', # a name in `BACKBONES`, your own `nn.Sequential`, or a `FeatureExtractor`
+        layers=None, # the layers whose Gram matrices are compared (default: `STYLE_LAYERS` of the backbone)
+        layer_wgts=None, # one weight per layer (default: 1 each)
+        base_loss=F.mse_loss, # the distance between Gram matrices
+        weights='imagenet', # the loss network's: 'imagenet', 'auto', a path, or None (seeded random)
+        input_range:str='imagenet', # the convention of the images: 'imagenet', '0,1' or '-1,1'
+        normalize:bool=True, # divide each layer's term by the style Gram matrix's mean absolute value
+        reduction:str='mean', # 'mean', 'sum' or 'none' (one loss per item)
+    ):
         super().__init__()
         if reduction not in REDUCTIONS: raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
-        style = style[None] if style.ndim == 3 else style
-        if style.ndim != 4 or style.shape[:2] != (1, 3): raise ValueError(f"style must be one RGB image (3,h,w), got shape {tuple(style.shape)}")
         if isinstance(backbone, FeatureExtractor): layers = backbone.layers
         elif layers is None:
             if not isinstance(backbone, str): raise ValueError("Give the layers to use: this network has no default layers")
-            layers = STYLE_LAYERS[backbone]
-        self.extractor = backbone if isinstance(backbone, FeatureExtractor) else FeatureExtractor(backbone, layers, weights=weights, input_range=input_range)
-        self.layer_wgts = tuple(layer_wgts or (1.,)*len(self.extractor.layers))
-        if len(self.layer_wgts) != len(self.extractor.layers): raise ValueError(f"{len(self.extractor.layers)} layers but {len(self.layer_wgts)} layer weights")
+            layers = STYLE_LAYERS[check_backbone(backbone)]
+        self.extractor = backbone if isinstance(backbone, FeatureExtractor) else FeatureExtractor(
+            backbone, layers, weights=weights, input_range=input_range)
+        n = len(self.extractor.layers)
+        self.layer_wgts = tuple(layer_wgts or (1.,)*n)
+        if len(self.layer_wgts) != n: raise ValueError(f"{n} layers but {len(self.layer_wgts)} layer weights")
         self.base_loss, self.normalize, self.reduction = base_loss, normalize, reduction
-        self.register_buffer('style', style.detach().float())
-        self.metric_names = [f'style_{i}' for i in range(len(self.layer_wgts))]
+        self.register_buffer('style', _style_image(style))
+        self.metric_names = [f'style_{i}' for i in range(n)]
         self.metrics, self._grams = {}, None
 
-    def style_grams(self):
-        "Gram matrices of the style image (computed once per device)"
-        if self._grams is None or self._grams[0].device != self.style.device:
-            self.extractor.to(self.style.device)
-            with torch.no_grad(): self._grams = [gram_matrix(f) for f in self.extractor(self.style)]
-        return self._grams
+# %% ../nbs/02_losses.ipynb #2922cdbc
+def _style_grams(self:StyleLoss) -> list[torch.Tensor]:
+    "Gram matrices of the style image (computed once per device)"
+    if self._grams is None or self._grams[0].device != self.style.device:
+        self.extractor.to(self.style.device)
+        with torch.no_grad(): self._grams = [gram_matrix(f) for f in self.extractor(self.style)]
+    return self._grams
 
-    def forward(self, pred:torch.Tensor, *_) -> torch.Tensor:
-        pred = as_plain(pred)
-        if self.style.device != pred.device: self.to(pred.device)
-        terms = {}
-        for i, (f, g, w) in enumerate(zip(self.extractor(pred), self.style_grams(), self.layer_wgts)):
-            gp = gram_matrix(f)
-            l = per_item(self.base_loss, gp, g.expand_as(gp))
-            terms[f'style_{i}'] = w * (l / g.abs().mean().clamp_min(1e-12) if self.normalize else l)
-        self.metrics = {k: v.detach().mean() for k, v in terms.items()}
-        return reduce_loss(sum(terms.values()), self.reduction)
+def _style_terms(self:StyleLoss, feats:list[torch.Tensor]) -> dict[str, torch.Tensor]:
+    "The per-item style term of each layer, from the loss network's features `feats` of the images"
+    out = {}
+    for i, (f, g, w) in enumerate(zip(feats, self.style_grams(), self.layer_wgts)):
+        gp = gram_matrix(f)
+        l = per_item(self.base_loss, gp, g.expand_as(gp))
+        out[f'style_{i}'] = w * (l / g.abs().mean().clamp_min(1e-12) if self.normalize else l)
+    return out
+
+def _style_forward(self:StyleLoss, pred:torch.Tensor, *_) -> torch.Tensor:
+    pred = as_plain(pred)
+    if self.style.device != pred.device: self.to(pred.device)
+    return self._record(self.terms(self.extractor(pred)), self.reduction)
+
+StyleLoss.style_grams, StyleLoss.terms, StyleLoss.forward = _style_grams, _style_terms, _style_forward
 
 # %% ../nbs/02_losses.ipynb #fdda5723
 def total_variation(x:torch.Tensor, reduction:str='mean') -> torch.Tensor:

@@ -14,7 +14,8 @@ warnings.filterwarnings('ignore', message='featloss: the .* loss network has ran
 @pytest.fixture(scope='session')
 def sr_pair():
     "Real photo crops (target) and their x4 bicubic round trip (prediction), ImageNet-normalised, 4 x 96 px"
-    from featloss.data import photo_batch, imagenet_norm
+    from featloss.data import photo_batch
+    from featloss.core import imagenet_norm
     targ = imagenet_norm(photo_batch(size=96, n=4, seed=11))
     pred = F.interpolate(F.interpolate(targ, scale_factor=0.25, mode='bicubic', antialias=True), size=96, mode='bicubic')
     return pred, targ

@@ -123,7 +123,7 @@ def test_enhance_and_eval_errors_are_one_line(sr_run, tmp_path, photos):
 
 def test_eval_table_against_bicubic(sr_run, tmp_path):
     out, _ = sr_run
-    from featloss.features import find_shared
+    from featloss.core import find_shared
     shared = find_shared()
     set5 = shared/'data'/'sr'/'Set5' if shared is not None else None
     if set5 is None or not set5.is_dir():   # pairs made here: HR photo, LR by PIL bicubic

@@ -7,7 +7,7 @@ import numpy as np, pytest, torch, torch.nn as nn
 from PIL import Image
 
 from featloss.data import superres_dls, colorize_dls, embedded_photos
-from featloss.features import find_shared
+from featloss.core import find_shared
 from featloss.learner import (superres_learner, colorize_learner, export_enhancer, load_enhancer, tiled_apply, feature_loss,
                               inference_model, Enhancer)
 from torchvision.models import resnet18
@@ -52,7 +52,7 @@ def test_export_load_any_size(sr_learn, tmp_path):
 
 def test_blended_tiles_beat_cut_tiles(sr_learn):
     "Overlapping, blended tiles stay closer to the whole-image output than tiles cut without overlap, and show a smaller seam"
-    from featloss.data import image2tensor, imagenet_mean, imagenet_std
+    from featloss.core import image2tensor, imagenet_mean, imagenet_std
     net = sr_learn.model.eval()
     m, s = torch.tensor(imagenet_mean).view(1, 3, 1, 1), torch.tensor(imagenet_std).view(1, 3, 1, 1)
     f = lambda xb: net((xb - m) / s).as_subclass(torch.Tensor)

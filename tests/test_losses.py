@@ -3,7 +3,8 @@
 The notebooks test the same things inline; these re-check what must hold on a user's `pip install featloss`."""
 import pickle, subprocess, sys, textwrap, time
 import pytest, torch, torch.nn as nn, torch.nn.functional as F, torchvision
-from featloss import FeatureLoss, StyleLoss, TVLoss, gram_matrix, load_features, offline_weights
+from featloss import FeatureLoss, StyleLoss, TVLoss, gram_matrix, load_features
+from featloss.core import offline_weights
 from featloss.features import FeatureExtractor
 
 
@@ -37,7 +38,8 @@ def test_lesson7_formula(sr_pair):
 
 @pytest.mark.parametrize('arch', ['squeezenet1_1', 'vgg16'])
 def test_bf16_autocast_close_to_fp32(arch):
-    from featloss.data import photo_batch, imagenet_norm
+    from featloss.data import photo_batch
+    from featloss.core import imagenet_norm
     targ = imagenet_norm(photo_batch(size=256, n=8, seed=3))
     pred = F.interpolate(F.interpolate(targ, scale_factor=0.25, mode='bicubic', antialias=True), size=256, mode='bicubic')
     fl = FeatureLoss(arch, weights=offline_weights(arch))

@@ -6,10 +6,11 @@ from pathlib import Path
 import numpy as np, pytest, torch
 import torch.nn as nn
 from PIL import Image, ImageEnhance
-from featloss.data import photo_batch, embedded_photos, tensor2image, image2tensor
-from featloss.features import find_shared
-from featloss.metrics import (to_255, rgb_to_y, psnr_y, ssim_y, haarpsi, colourfulness, bicubic_upscale, to_unit,
-                              PSNR, SSIM, HaarPSI, Colourfulness, sr_pairs, evaluate_pairs)
+from featloss.data import photo_batch, embedded_photos
+from featloss.core import tensor2image, image2tensor
+from featloss.core import find_shared
+from featloss.metrics import (to_255, rgb_to_y, psnr_y, ssim_y, haarpsi, colorfulness, bicubic_upscale, to_unit,
+                              PSNR, SSIM, HaarPSI, Colorfulness, sr_pairs, evaluate_pairs)
 
 # ../shared/README.md: bicubic PSNR-Y / SSIM-Y, `scale` pixels shaved
 README_TABLE = {('Set5', 2): (33.64, 0.9292), ('Set5', 3): (30.39, 0.8678), ('Set5', 4): (28.42, 0.8101),
@@ -83,14 +84,14 @@ def test_haarpsi_properties():
     assert (haarpsi(hr[:, [2, 1, 0]], hr) < 1).all()  # colour counts
 
 
-def test_colourfulness():
+def test_colorfulness():
     photos = {n: p.reduce(4) for n, p in embedded_photos().items()}
     red_green = torch.zeros(3, 8, 8); red_green[0, :4] = 1; red_green[1, 4:] = 1
-    assert colourfulness(red_green).item() == pytest.approx(293.25)
+    assert colorfulness(red_green).item() == pytest.approx(293.25)
     for p in photos.values():
-        assert colourfulness(p.convert('L')).item() == 0.
-        assert colourfulness(ImageEnhance.Color(p).enhance(0.5)) < colourfulness(p) < colourfulness(ImageEnhance.Color(p).enhance(2))
-        assert colourfulness(p) < colourfulness(red_green)
+        assert colorfulness(p.convert('L')).item() == 0.
+        assert colorfulness(ImageEnhance.Color(p).enhance(0.5)) < colorfulness(p) < colorfulness(ImageEnhance.Color(p).enhance(2))
+        assert colorfulness(p) < colorfulness(red_green)
 
 
 def test_bicubic_upscale():
@@ -115,14 +116,14 @@ def test_fastai_metrics_in_training(tmp_path):
     dls = _tiny_sr_dls(tmp_path)
     torch.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 3, 3, padding=1))
-    metrics = [PSNR(), SSIM(), HaarPSI(), Colourfulness()]
+    metrics = [PSNR(), SSIM(), HaarPSI(), Colorfulness()]
     learn = Learner(dls, model, loss_func=nn.MSELoss(), metrics=metrics)
     with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3)
-    assert [m.name for m in metrics] == ['psnr', 'ssim', 'haarpsi', 'colourfulness']
+    assert [m.name for m in metrics] == ['psnr', 'ssim', 'haarpsi', 'colorfulness']
     assert all(v is not None and math.isfinite(v) for v in learn.recorder.values[-1][2:])
     with learn.no_bar(): preds, targs = learn.get_preds()
     p, t = to_unit(preds), to_unit(targs)
-    expected = [psnr_y(p, t).mean(), ssim_y(p, t).mean(), haarpsi(p, t).mean(), colourfulness(p).mean()]
+    expected = [psnr_y(p, t).mean(), ssim_y(p, t).mean(), haarpsi(p, t).mean(), colorfulness(p).mean()]
     with learn.no_bar(): got = learn.validate()[1:]
     assert np.allclose(got, [e.item() for e in expected], rtol=1e-5)  # per-image means over batches of 4 and 1
     assert 0 < got[2] <= 1
@@ -130,7 +131,7 @@ def test_fastai_metrics_in_training(tmp_path):
 
 def test_input_ranges():
     x = photo_batch(size=32, n=2)
-    from featloss.data import imagenet_norm
+    from featloss.core import imagenet_norm
     assert torch.allclose(to_unit(imagenet_norm(x)), x, atol=1e-6)
     assert torch.allclose(to_unit(x*2 - 1, '-1,1'), x, atol=1e-6)
     with pytest.raises(ValueError, match='input_range'): PSNR(input_range='0,255')

@@ -7,11 +7,13 @@ import pytest, torch
 from PIL import Image
 from fastai.metrics import LossMetrics
 
-from featloss.data import embedded_photos, image2tensor
+from featloss.core import image2tensor
+from featloss.data import embedded_photos, pair_dls
+from featloss.learner import log_table
 from featloss.features import FeatureExtractor
 from featloss.losses import StyleLoss, FeatureLoss
-from featloss.style import (StyleTransferLoss, TransformerNet, ImageParam, gatys_learner, stylise, repeat_dls, log_table,
-                            fast_style_learner, crop_dls)
+from featloss.style import (StyleTransferLoss, TransformerNet, ImageParam, gatys_learner, stylize, stylise, repeat_dls,
+                            fast_style_learner)
 
 warnings.filterwarnings('ignore', message='featloss: the .* loss network has random weights')
 
@@ -74,19 +76,21 @@ def test_transformer_net_keeps_any_size(h, w):
     assert out.shape == (2, 3, h, w) and torch.isfinite(out).all()
 
 
-def test_stylise_pil_and_restores_mode():
+def test_stylize_pil_and_restores_mode():
     net = TransformerNet(width=8, n_res=1).train()
     img = Image.new('RGB', (41, 29), (200, 30, 60))
-    out = stylise(net, img)
+    out = stylize(net, img)
     assert isinstance(out, Image.Image) and out.size == (41, 29) and out.mode == 'RGB'
     assert net.training
-    assert stylise(net, img, size=16).size == (16, 16)
+    assert stylize(net, img, size=16).size == (16, 16)
+    with pytest.warns(DeprecationWarning, match='stylise is deprecated, use stylize'):
+        assert stylise(net, img).tobytes() == out.tobytes()   # the old name, kept for one release
 
 
 def test_fast_style_learner_trains_and_pickles(extractor, images, tmp_path):
     content, style = images
-    dls = crop_dls({'c': Image.new('RGB', (64, 64), (90, 120, 30)), 'd': embedded_photos(['astronaut'])['astronaut']},
-                   size=32, bs=4, n_train=8, n_valid=4)
+    photos = [Image.new('RGB', (64, 64), (90, 120, 30)), embedded_photos(['astronaut'])['astronaut']]
+    dls = pair_dls(photos, size=32, bs=4, n_per_image=8, valid_pct=0.5, normalize=False, device='cpu')
     learn = fast_style_learner(dls, style, extractor, net=TransformerNet(width=8, n_res=1), path=tmp_path)
     with learn.no_bar(), learn.no_logging(): learn.fit(2, 3e-3)
     vals = learn.recorder.values
@@ -94,4 +98,4 @@ def test_fast_style_learner_trains_and_pickles(extractor, images, tmp_path):
     # the trained network alone is what a user keeps: it pickles and gives the same picture back
     net2 = pickle.loads(pickle.dumps(learn.model))
     img = embedded_photos(['coffee'])['coffee'].resize((40, 30))
-    assert stylise(learn.model, img).tobytes() == stylise(net2, img).tobytes()
+    assert stylize(learn.model, img).tobytes() == stylize(net2, img).tobytes()
