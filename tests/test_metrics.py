@@ -1,6 +1,6 @@
 """Metrics: the published bicubic yardstick (when ../shared is there), HaarPSI against piq (when installed), fastai metrics.
 
-These run on the development stack and on the newest fastai (installed wheel); the notebook nbs/05_metrics.ipynb tests the same inline."""
+These run on the development stack and on the newest fastai (installed wheel); the notebook nbs/04_metrics.ipynb tests the same inline."""
 import math, os
 from pathlib import Path
 import numpy as np, pytest, torch

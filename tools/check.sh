@@ -64,7 +64,9 @@ fi
 
 if want d; then
   step d "nbdev_test: run the notebooks (cells flagged #| slow are skipped)"
-  nbdev_test --n_workers 2 --timing || fail "nbdev_test"
+  # two notebooks at a time on two cores: one torch thread each (two threads each oversubscribe the cores and
+  # made training steps several times slower)
+  OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" nbdev_test --n_workers 2 --timing || fail "nbdev_test"
 fi
 
 if want e; then
