@@ -78,8 +78,16 @@ def test_colorize_keeps_luminance(tmp_path):
     img = embedded_photos(['chelsea'])['chelsea'].resize((90, 61))
     out = enh(img)
     assert out.size == img.size and out.mode == 'RGB'
-    # the output's luminance is the input's (up to rounding, and clipping where a colour falls outside RGB)
-    assert np.abs(np.asarray(out.convert('L'), float) - np.asarray(img.convert('L'), float)).mean() < 1
+    # the output's luminance is the input's, up to rounding, where the colour falls inside RGB (elsewhere it is clipped);
+    # a barely trained model's colours are far out of gamut, so the property is checked with a mild fixed tint
+    tint = nn.Conv2d(3, 3, 1)
+    with torch.no_grad(): tint.weight.copy_(torch.eye(3)[..., None, None]); tint.bias.copy_(torch.tensor([0.3, 0., -0.3]))
+    out = Enhancer(tint, task='colorize')(img)
+    rgb = np.asarray(out, float)
+    inside = ((rgb > 0) & (rgb < 255)).all(-1)
+    diff = np.abs(np.asarray(out.convert('L'), float) - np.asarray(img.convert('L'), float))
+    assert inside.mean() > 0.5 and diff[inside].max() <= 2
+    assert np.abs(rgb - np.asarray(img.convert('RGB'), float)).mean() > 3   # and the colour did change
 
 
 def test_bad_model_files(tmp_path):
