@@ -369,11 +369,10 @@ def colorize_dls(source=None, size:int=128, bs:int=8, **kwargs) -> DataLoaders:
 
 # %% ../nbs/03_data.ipynb #64dfb341
 def training_photos(folders=('BSDS400', 'T91'), min_side:int|None=None, limit:int|None=None) -> dict[str, Image.Image]:
-    "RGB photos by name: `limit` of `shared/data/train/<folder>`'s, shrunk to `min_side`; else the embedded ones"
+    "RGB photos by name, shrunk to `min_side`: `limit` of `shared/data/train/<folder>`'s, else the embedded ones"
     s = find_shared()
-    files = [] if s is None else [f for d in folders for f in image_paths(s/'data'/'train'/d)
-                                  if (s/'data'/'train'/d).is_dir()]
-    if not files: return embedded_photos()
-    return {f'{f.parent.name}/{f.stem}': (resize_to_cover(open_rgb(f), min_side, shrink=True) if min_side
-                                          else open_rgb(f))
-            for f in files[:limit]}
+    dirs = [s/'data'/'train'/d for d in folders] if s is not None else []
+    files = [f for d in dirs if d.is_dir() for f in image_paths(d)]
+    photos = {f'{f.parent.name}/{f.stem}': f for f in files[:limit]} or embedded_photos(list(_embedded)[:limit])
+    shrink = lambda im: resize_to_cover(im, min_side, shrink=True) if min_side else im
+    return {n: shrink(open_rgb(p)) for n, p in photos.items()}
