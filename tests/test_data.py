@@ -3,7 +3,8 @@ import urllib.error, warnings
 import numpy as np, pytest, torch
 from PIL import Image
 from featloss.data import (UnreadableImageError, UnreadableImageWarning, DataUnavailableError, Crappifier, open_rgb,
-                           image_files, crappify_folder, superres_dls, colorize_dls, imagenet_denorm)
+                           image_files, crappify_folder, superres_dls, colorize_dls)
+from featloss.core import imagenet_denorm
 
 GOOD = ['grey.png', 'rgba.png', 'palette.gif', 'palette_t.png', 'g16.png', 'cmyk.jpg', 'exif.jpg', 'small.png']
 BROKEN_HEADER = ['text.jpg', 'zero.png']  # caught by the cheap header check
