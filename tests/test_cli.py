@@ -6,6 +6,7 @@ from PIL import Image
 
 FEATLOSS = Path(sys.executable).parent/'featloss'   # the console script of the environment under test
 ENV = {**os.environ, 'MPLBACKEND': 'Agg'}
+pytestmark = pytest.mark.wheel   # see pytest.ini
 TINY = ['--size', '32', '--epochs', '1', '--bs', '4', '--arch', 'resnet18']
 
 def featloss(*args, timeout=600, **kw):

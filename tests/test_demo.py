@@ -1,6 +1,9 @@
 "The main job (`make demo` = `python -m featloss.demo`) as a command, in a fresh process (short training: --epochs 1 --size 48)."
 import os, re, subprocess, sys
 from pathlib import Path
+import pytest
+
+pytestmark = pytest.mark.wheel   # see pytest.ini
 
 def test_demo_command_writes_figures_tables_and_model(tmp_path):
     r = subprocess.run([sys.executable, '-m', 'featloss.demo', '--epochs', '1', '--size', '48'], cwd=tmp_path, capture_output=True,

@@ -1,6 +1,9 @@
 "`featloss train` on 2 processes (torchrun, gloo backend on the CPU): both end with the same weights, and the loss goes down."
 import csv, os, re, subprocess, sys
 from pathlib import Path
+import pytest
+
+pytestmark = pytest.mark.wheel   # see pytest.ini
 
 def test_two_process_training(tmp_path):
     from featloss.data import embedded_photos

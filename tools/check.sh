@@ -71,7 +71,8 @@ fi
 
 if want e; then
   step e "pytest tests/ (development stack)"
-  set +e; python -m pytest tests/ -q; rc=$?; set -e
+  # the `wheel` tests (featloss commands in fresh processes) run once, in step f, against the installed wheel
+  set +e; python -m pytest tests/ -q -m "not wheel" --durations=8; rc=$?; set -e
   if [[ $rc -eq 5 ]]; then
     if compgen -G 'tests/test_*.py' >/dev/null || compgen -G 'tests/*_test.py' >/dev/null; then
       fail "pytest collected no tests although tests/ has test files"
@@ -106,7 +107,7 @@ if want f; then
   (cd "$TMP" && "$LPY" -c 'import featloss, sys; print("featloss", featloss.__version__, "from", featloss.__file__); sys.exit("featloss imported from the source tree, not the wheel" if "site-packages" not in featloss.__file__ else 0)') \
     || fail "featloss is not imported from the wheel"
   set +e
-  (cd "$TMP" && "$LPY" -m pytest "$ROOT/tests" -q -m "not dev" -p no:cacheprovider --import-mode=append)   # append: the wheel wins over the repo on sys.path
+  (cd "$TMP" && "$LPY" -m pytest "$ROOT/tests" -q -m "not dev" --durations=8 -p no:cacheprovider --import-mode=append)   # append: the wheel wins over the repo on sys.path
   rc=$?; set -e
   rm -rf "$TMP"
   if [[ $rc -eq 5 ]]; then fail "no tests ran on the newest fastai (all deselected as dev?)"; fi
