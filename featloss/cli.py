@@ -134,6 +134,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     msg = ' '.join(str(message).split()).removeprefix('featloss: ')
     print(f"featloss: warning: {msg}", file=sys.stderr)
 
+# %% ../nbs/08_cli.ipynb #f0bd7b6e
 def main(argv:list[str]|None=None) -> int:
     "Run the `featloss` command line `argv` (default: `sys.argv[1:]`); returns the exit status"
     p = build_parser()
@@ -212,10 +213,9 @@ def _history(recorder, untrained) -> str:
     return '\n'.join(rows) + '\n'
 
 # %% ../nbs/08_cli.ipynb #9d17ad2f
-@_command
-def cmd_train(a) -> int:
-    "`featloss train`: train a super-resolution or colorization U-Net; write model, history, plot and log in `a.out`"
-    t0, out = time.time(), Path(a.out)
+def _train_size(a) -> int:
+    "The crop size, after checking `--out`, `--size` and `--scale` (before any slow import)"
+    out = Path(a.out)
     if out.exists() and not out.is_dir(): raise CLIError(f"--out {out} is a file, not a folder")
     old = [out/f for f in _OUTPUTS if (out/f).exists()]
     if old and not a.force:
@@ -224,25 +224,62 @@ def cmd_train(a) -> int:
     size = a.size or (96 if a.task == 'superres' else 128)
     if a.task == 'superres' and size % a.scale: raise CLIError(f"--size {size} must be a multiple of --scale {a.scale}")
     if size < 32: raise CLIError(f"--size {size} is too small for the U-Net: use 32 or more")
-    kw, source = _loss_args(a), _source(a.data)   # all checked before the slow imports
-    import torch, torchvision
-    from fastai.torch_core import set_seed, rank_distrib, num_distrib
+    return size
+
+# %% ../nbs/08_cli.ipynb #e61c6988
+def _train_learner(a, source, size, device, loss_kw):
+    "The `DataLoaders` and U-Net learner `featloss train` asks for; missing weights said in the command line's terms"
+    import torchvision
     from featloss.data import superres_dls, colorize_dls
-    from featloss.learner import superres_learner, colorize_learner, export_enhancer
-    from featloss.distributed import distributed_ctx, replica_digests, local_device
-    rank = rank_distrib()
-    device = local_device()
-    set_seed(a.seed)
+    from featloss.features import WeightsNotFoundError
+    from featloss.learner import superres_learner, colorize_learner
     if a.task == 'superres': dls = superres_dls(source, scale=a.scale, size=size, bs=a.bs, seed=a.seed, device=device)
     else: dls = colorize_dls(source, size=size, bs=a.bs, seed=a.seed, device=device)
-    arch = getattr(torchvision.models, a.arch)
-    from featloss.features import WeightsNotFoundError
-    try: learn = (superres_learner if a.task == 'superres' else colorize_learner)(dls, a.loss, arch=arch, **kw)
-    except WeightsNotFoundError as e:   # say it in the command line's terms, not the Python API's
+    make = superres_learner if a.task == 'superres' else colorize_learner
+    try: return dls, make(dls, a.loss, arch=getattr(torchvision.models, a.arch), **loss_kw)
+    except WeightsNotFoundError as e:
         why, where = str(e).split('\n')[0].strip(), re.search(r'Expected file: (\S+)', str(e))
         raise CLIError(f"--weights {a.weights}: {why} " + (f"Put the file at {where[1]}, or give" if where else "Give")
                        + " --weights PATH (a .pth state_dict) or --weights none (random), or leave --weights out "
                        "(offline fallbacks).") from None
+
+# %% ../nbs/08_cli.ipynb #8ff6a9c2
+def _write_outputs(a, learn, head, untrained, digests, t0) -> list[str]:
+    "Write model, losses plot, history and log into `a.out` together (a hidden folder renamed at the end); the summary"
+    import matplotlib.pyplot as plt
+    from featloss.learner import export_enhancer
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    stage = out/f'.featloss-train-{os.getpid()}.part'   # the outputs appear together at the end, or not at all
+    try:
+        stage.mkdir()
+        plt.close(plot_losses(learn.recorder, untrained, stage/'losses.png'))
+        hist = _history(learn.recorder, untrained)
+        (stage/'history.csv').write_text(hist)
+        export_enhancer(learn, stage/'model.pkl')
+        names, final = learn.recorder.metric_names[2:-1], [float(x) for x in learn.recorder.values[-1][1:]]
+        summary = [f"{n}: {u:.4g} untrained -> {f:.4g}" for n, u, f in zip(names, untrained, final)
+                   if n in ('valid_loss', 'psnr')]
+        log = [head, 'command: featloss ' + ' '.join(map(str, a.argv)), '', hist, *summary,
+               f"processes: {len(digests)}, identical weights: {len(set(digests)) == 1}",
+               *(f"weights sha256, process {i}: {d}" for i, d in enumerate(digests)),
+               f"time: {time.time() - t0:.1f} s", f"outputs: {', '.join(str(out/f) for f in _OUTPUTS)}"]
+        (stage/'train_log.txt').write_text('\n'.join(log) + '\n')
+        for f in _OUTPUTS: (stage/f).replace(out/f)
+    finally: shutil.rmtree(stage, ignore_errors=True)
+    return summary
+
+# %% ../nbs/08_cli.ipynb #01bc7023
+@_command
+def cmd_train(a) -> int:
+    "`featloss train`: train a super-resolution or colorization U-Net; write model, history, plot and log in `a.out`"
+    t0 = time.time()
+    size, loss_kw, source = _train_size(a), _loss_args(a), _source(a.data)   # all checked before the slow imports
+    import torch
+    from fastai.torch_core import set_seed, rank_distrib, num_distrib
+    from featloss.distributed import distributed_ctx, replica_digests, local_device
+    rank, device = rank_distrib(), local_device()
+    set_seed(a.seed)
+    dls, learn = _train_learner(a, source, size, device, loss_kw)
     world = max(1, num_distrib())
     head = (f"featloss train {a.task}: {len(dls.train_ds.items)} training and {len(dls.valid_ds.items)} validation "
             f"photos from {a.data}, {size}px crops, {len(dls.train)} batches of {a.bs} an epoch"
@@ -256,29 +293,8 @@ def cmd_train(a) -> int:
     if len(set(digests)) > 1:
         raise RuntimeError(f"the {len(digests)} processes ended with different weights: {digests}")
     if rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-        stage = out/f'.featloss-train-{os.getpid()}.part'   # the outputs appear together at the end, or not at all
-        try:
-            stage.mkdir()
-            import matplotlib.pyplot as plt
-            plt.close(plot_losses(learn.recorder, untrained, stage/'losses.png'))
-            hist = _history(learn.recorder, untrained)
-            (stage/'history.csv').write_text(hist)
-            export_enhancer(learn, stage/'model.pkl')
-            names = learn.recorder.metric_names[2:-1]
-            final = [float(x) for x in learn.recorder.values[-1][1:]]
-            summary = [f"{n}: {u:.4g} untrained -> {f:.4g}" for n, u, f in zip(names, untrained, final)
-                       if n in ('valid_loss', 'psnr')]
-            log = '\n'.join([head, 'command: featloss ' + ' '.join(map(str, a.argv)), '', hist, *summary,
-                             f"processes: {len(digests)}, identical weights: {len(set(digests)) == 1}",
-                             *(f"weights sha256, process {i}: {d}" for i, d in enumerate(digests)),
-                             f"time: {time.time() - t0:.1f} s",
-                             f"outputs: {', '.join(str(out/f) for f in _OUTPUTS)}"]) + '\n'
-            (stage/'train_log.txt').write_text(log)
-            for f in _OUTPUTS: (stage/f).replace(out/f)
-        finally: shutil.rmtree(stage, ignore_errors=True)
-        print('\n'.join(summary))
-        print(f"Wrote {out/'model.pkl'}, losses.png, history.csv and train_log.txt ({time.time() - t0:.0f} s)")
+        print('\n'.join(_write_outputs(a, learn, head, untrained, digests, t0)))
+        print(f"Wrote {Path(a.out)/'model.pkl'}, losses.png, history.csv and train_log.txt ({time.time() - t0:.0f} s)")
     if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
     return 0
 
@@ -312,6 +328,7 @@ def _inputs(src:Path, dst:Path) -> list[tuple[Path, Path]]:
     if dst.is_dir() or (not dst.suffix and not dst.exists()): return [(src, dst/'_')]
     return [(src, dst)]
 
+# %% ../nbs/08_cli.ipynb #159f9982
 @_command
 def cmd_enhance(a) -> int:
     "`featloss enhance`: run a model on an image or a folder of images"

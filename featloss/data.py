@@ -216,6 +216,7 @@ def crappify_folder(src, dest, crappifier:Crappifier|None=None, n_workers:int|No
     return [out for out, _ in res if out is not None]
 
 # %% ../nbs/03_data.ipynb #733b3af4
+from fastcore.basics import patch
 from fastai.torch_core import TensorImage, default_device
 from fastai.data.core import DataLoaders
 from fastai.data.transforms import Normalize
@@ -254,26 +255,29 @@ class CropPairs(torch.utils.data.Dataset):
                 _, old = self._cache.popitem(last=False); self._cache_bytes -= old.width * old.height * 3
         return img
 
-    def _readable(self, j):
-        n = len(self.items)
-        for k in range(n):
-            jj = (j + k) % n
-            if jj in self._bad: continue
-            try: return self.image(jj)
-            except (UnreadableImageError, OSError) as e:
-                self._bad.add(jj); self.skipped.append(self.items[jj])
-                warnings.warn(f"featloss: {e}. Replaced by another photo ({len(self._bad)} of {n} skipped so far).",
-                              UnreadableImageWarning)
-        raise UnreadableImageError(f"None of the {n} images of this dataset can be read")
+# %% ../nbs/03_data.ipynb #009f0a34
+@patch
+def _readable(self:CropPairs, j):
+    n = len(self.items)
+    for k in range(n):
+        jj = (j + k) % n
+        if jj in self._bad: continue
+        try: return self.image(jj)
+        except (UnreadableImageError, OSError) as e:
+            self._bad.add(jj); self.skipped.append(self.items[jj])
+            warnings.warn(f"featloss: {e}. Replaced by another photo ({len(self._bad)} of {n} skipped so far).",
+                          UnreadableImageWarning)
+    raise UnreadableImageError(f"None of the {n} images of this dataset can be read")
 
-    def __getitem__(self, i:int):
-        rng = random if self.train else random.Random(self.seed * 1_000_003 + i)
-        img, s = self._readable(i % len(self.items)), self.size
-        x0, y0 = rng.randint(0, img.width - s), rng.randint(0, img.height - s)
-        y = img.crop((x0, y0, x0 + s, y0 + s))
-        if self.train and self.flip and rng.random() < 0.5: y = y.transpose(Image.FLIP_LEFT_RIGHT)
-        x = self.make_x(y, None if self.train else rng.getrandbits(32))
-        return TensorImage(image2tensor(x)), TensorImage(image2tensor(y))
+@patch
+def __getitem__(self:CropPairs, i:int):
+    rng = random if self.train else random.Random(self.seed * 1_000_003 + i)
+    img, s = self._readable(i % len(self.items)), self.size
+    x0, y0 = rng.randint(0, img.width - s), rng.randint(0, img.height - s)
+    y = img.crop((x0, y0, x0 + s, y0 + s))
+    if self.train and self.flip and rng.random() < 0.5: y = y.transpose(Image.FLIP_LEFT_RIGHT)
+    x = self.make_x(y, None if self.train else rng.getrandbits(32))
+    return TensorImage(image2tensor(x)), TensorImage(image2tensor(y))
 
 # %% ../nbs/03_data.ipynb #5fa12590
 class DataUnavailableError(RuntimeError):

@@ -163,6 +163,7 @@ def _pad_to(x, H, W):
     mode = 'reflect' if ph < x.shape[-2] and pw < x.shape[-1] else 'replicate'
     return F.pad(x[None], (0, pw, 0, ph), mode=mode)[0]
 
+# %% ../nbs/05_learner.ipynb #eeafb637
 def tiled_apply(f, x:torch.Tensor, tile:int=512, overlap:int=128, bs:int=1, multiple:int=32) -> torch.Tensor:
     "Apply the image-to-image function `f` to `x` (c,h,w) in overlapping tiles, blended so no seam shows"
     if x.ndim != 3: raise ValueError(f"Expected one image (c,h,w), got shape {tuple(x.shape)}")
@@ -202,6 +203,7 @@ def _stats(learn):
             return tuple(float(v) for v in t.mean.flatten()), tuple(float(v) for v in t.std.flatten())
     return imagenet_mean, imagenet_std
 
+# %% ../nbs/05_learner.ipynb #31c617b6
 class Enhancer:
     "A trained image-to-image network for inference, without loss network, optimiser or data: any image size"
     def __init__(self, model:nn.Module, task:str='superres', scale:int=1, mean=imagenet_mean, std=imagenet_std,

@@ -127,6 +127,7 @@ def _haar_responses(y, scales):
         out.append(F.conv2d(F.pad(y, (k//2 - 1, k//2, k//2 - 1, k//2)), kernels).abs())  # conv2(..., 'same')
     return torch.cat(out, 1)
 
+# %% ../nbs/04_metrics.ipynb #2ab27e38
 def haarpsi(sr, hr, shave:int=0, scales:int=3, subsample:bool=True, c:float=30., alpha:float=4.2) -> torch.Tensor:
     "HaarPSI (Reisenhofer et al. 2018) of `sr` against `hr`, in [0,1], higher is better: (n,) or a scalar"
     a, b, batched = _rgb_pair(sr, hr, shave)

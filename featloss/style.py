@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import torch, torch.nn as nn, torch.nn.functional as F
 from PIL import Image
+from fastcore.basics import patch
 from fastai.callback.core import Callback
 from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
@@ -61,28 +62,33 @@ class StyleTransferLoss(ComponentLoss):
             with torch.no_grad():
                 self.content_feats = self._content(extractor(content[None] if content.ndim == 3 else content))
 
-    def _content(self, feats): return [feats[i] for i in self.content_idx]
+# %% ../nbs/06_style.ipynb #bc62ad18
+@patch
+def _content(self:StyleTransferLoss, feats): return [feats[i] for i in self.content_idx]
 
-    def style_term(self, feats:list[torch.Tensor]) -> torch.Tensor:
-        "`StyleLoss`'s per-item loss, from the features `feats` of the images (one per extractor layer)"
-        return sum(self.style_loss.terms(feats).values())
+@patch
+def style_term(self:StyleTransferLoss, feats:list[torch.Tensor]) -> torch.Tensor:
+    "`StyleLoss`'s per-item loss, from the features `feats` of the images (one per extractor layer)"
+    return sum(self.style_loss.terms(feats).values())
 
-    def content_term(self, feats, targ_feats) -> torch.Tensor:
-        "Relative squared error of the content features, per item"
-        return sum(per_item(F.mse_loss, f, t.expand_as(f)) / t.float().pow(2).flatten(1).mean(1).clamp_min(1e-12)
-                   for f, t in zip(feats, targ_feats))
+@patch
+def content_term(self:StyleTransferLoss, feats, targ_feats) -> torch.Tensor:
+    "Relative squared error of the content features, per item"
+    return sum(per_item(F.mse_loss, f, t.expand_as(f)) / t.float().pow(2).flatten(1).mean(1).clamp_min(1e-12)
+               for f, t in zip(feats, targ_feats))
 
-    def forward(self, pred:torch.Tensor, targ:torch.Tensor|None=None) -> torch.Tensor:
-        if self.style_loss.style.device != pred.device: self.to(pred.device)
-        feats = self.extractor(pred)
-        if self.content_feats is not None: cf = [c.to(pred.device) for c in self.content_feats]
-        elif targ is None:
-            raise ValueError("No content: give `content=` when creating the loss, or a target when calling it")
-        else:
-            with torch.no_grad(): cf = self._content(self.extractor(targ))
-        terms = {'content': self.content_wgt * self.content_term(self._content(feats), cf),
-                 'style': self.style_wgt * self.style_term(feats), 'tv': self.tv_wgt * total_variation(pred, 'none')}
-        return self._record(terms, self.reduction)
+@patch
+def forward(self:StyleTransferLoss, pred:torch.Tensor, targ:torch.Tensor|None=None) -> torch.Tensor:
+    if self.style_loss.style.device != pred.device: self.to(pred.device)
+    feats = self.extractor(pred)
+    if self.content_feats is not None: cf = [c.to(pred.device) for c in self.content_feats]
+    elif targ is None:
+        raise ValueError("No content: give `content=` when creating the loss, or a target when calling it")
+    else:
+        with torch.no_grad(): cf = self._content(self.extractor(targ))
+    terms = {'content': self.content_wgt * self.content_term(self._content(feats), cf),
+             'style': self.style_wgt * self.style_term(feats), 'tv': self.tv_wgt * total_variation(pred, 'none')}
+    return self._record(terms, self.reduction)
 
 # %% ../nbs/06_style.ipynb #81f89a97
 class ImageParam(nn.Module):
@@ -126,18 +132,20 @@ class ImageHistory(Callback):
             self._record(self.learn.loss.item() if hasattr(self.learn, 'loss') else None)
         if self.show: self.show_grid()
 
-    def show_grid(self, title:str|None=None):
-        "A figure of the recorded images"
-        import matplotlib.pyplot as plt
-        n = len(self.images); nc = min(self.ncols, n); nr = math.ceil(n / nc)
-        fig, axs = plt.subplots(nr, nc, figsize=(self.size*nc, (self.size + 0.45)*nr), squeeze=False)
-        for ax in axs.flat: ax.axis('off')
-        for ax, im, s, l in zip(axs.flat, self.images, self.steps, self.losses):
-            ax.imshow(im.permute(1, 2, 0).numpy())
-            ax.set_title(f"step {s}" + ('' if l is None else f", loss {l:.3g}"), fontsize=9)
-        if title: fig.suptitle(title)
-        fig.tight_layout()
-        return fig
+# %% ../nbs/06_style.ipynb #f77680e9
+@patch
+def show_grid(self:ImageHistory, title:str|None=None):
+    "A figure of the recorded images"
+    import matplotlib.pyplot as plt
+    n = len(self.images); nc = min(self.ncols, n); nr = math.ceil(n / nc)
+    fig, axs = plt.subplots(nr, nc, figsize=(self.size*nc, (self.size + 0.45)*nr), squeeze=False)
+    for ax in axs.flat: ax.axis('off')
+    for ax, im, s, l in zip(axs.flat, self.images, self.steps, self.losses):
+        ax.imshow(im.permute(1, 2, 0).numpy())
+        ax.set_title(f"step {s}" + ('' if l is None else f", loss {l:.3g}"), fontsize=9)
+    if title: fig.suptitle(title)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/06_style.ipynb #286939e6
 def image_learner(loss_func, init:torch.Tensor, n_steps:int=300, lr:float=0.02, every:int|None=None, cbs=None,
