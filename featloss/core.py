@@ -133,12 +133,24 @@ def bicubic_round_trip(img:Image.Image, scale:int) -> Image.Image:
     return small.resize(img.size, Image.BICUBIC)
 
 # %% ../nbs/00_core.ipynb #b3af99ee
+def _naming(e:OSError, fname) -> OSError:
+    "`e` again, with its errno and class (else as a plain `OSError`), in a message that names `fname`"
+    msg = f"Cannot write {fname}: {e.strerror or e}"
+    args = (msg,) if e.errno is None else (e.errno, msg)
+    try: err = type(e)(*args)
+    except Exception: err = None
+    if err is None or err.errno != e.errno or msg not in str(err): err = OSError(*args)
+    return err
+
 def atomic_write(fname, write) -> Path:
     "Call `write(tmp)` on a temporary file beside `fname`, then rename it to `fname`; on failure nothing is left"
     fname = Path(fname); tmp = fname.with_name(fname.name + '.part')
     try:
         write(tmp)
         tmp.replace(fname)
+    except OSError as e:
+        if e.filename is not None: raise  # it names its file already
+        raise _naming(e, fname) from e
     finally: tmp.unlink(missing_ok=True)
     return fname
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_features.ipynb #cc8efd5a
 from __future__ import annotations
-import copy, os
+import copy, os, pickle, re
 from pathlib import Path
 from urllib.error import URLError
 import torch, torch.nn as nn, torchvision
@@ -82,16 +82,35 @@ def imagenet_file(arch:str) -> Path:
             f"or weights=None for a seeded random network.") from None
     return f
 
+def _refused(path, e) -> WeightsMismatchError:
+    "Why `torch.load(path, weights_only=True)` failed with `e`, without torch's advice to load the file unsafely"
+    msg = str(e)
+    glob = re.search(r'Unsupported global: GLOBAL ([\w.]+)', msg)
+    if isinstance(e, pickle.UnpicklingError) and glob:
+        return WeightsMismatchError(
+            f"{path} holds Python objects, not only tensors (a pickled model? Unsupported global: GLOBAL {glob[1]}): "
+            "featloss never unpickles weights files, as unpickling can run code. "
+            "Save model.state_dict() with torch.save and pass that file.")
+    if 'weights_only' in msg:  # torch's refusal advises loading with weights_only=False: keep only its diagnosis
+        why = re.search(r'WeightsUnpickler error:\s*(.*?)\s*(?:\n\s*\n|$)', msg, re.S)
+        msg = why[1] if why and why[1] else 'not a file torch.save wrote'
+    msg = msg or 'the file is empty or cut short'
+    return WeightsMismatchError(f"{path} is not a PyTorch state_dict ({type(e).__name__}: {msg})")
+
 def _read_state(path):
     "The state dict in `path`, read with `weights_only=True`: a file cannot run code"
     path = Path(path).expanduser()
     if not path.is_file(): raise WeightsNotFoundError(f"No weights file at {path}")
     try: sd = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:
-        raise WeightsMismatchError(f"{path} is not a PyTorch state_dict ({type(e).__name__}: {e})") from None
+    except Exception as e: raise _refused(path, e) from None
     if isinstance(sd, dict) and isinstance(sd.get('state_dict'), dict): sd = sd['state_dict']
     if not isinstance(sd, dict) or not all(torch.is_tensor(v) for v in sd.values()):
         raise WeightsMismatchError(f"{path} holds a {type(sd).__name__}, not a state_dict of tensors")
+    bad = next((k for k, v in sd.items() if (v.is_floating_point() or v.is_complex()) and not torch.isfinite(v).all()),
+               None)
+    if bad is not None:
+        raise WeightsMismatchError(f"{path} holds non-finite values (NaN or inf) in {bad}: "
+                                   "the weights of a diverged training run, or a corrupt file")
     return sd
 
 # %% ../nbs/01_features.ipynb #0cbb998b
@@ -275,9 +294,43 @@ class FeatureExtractor(nn.Module):
 
     def forward(self, x) -> list[torch.Tensor]:
         x, feats, want = self.prepare(x), {}, set(self.idx)
-        for i, m in enumerate(self.body):
-            x = m(x)
-            if i in want: feats[i] = x
+        h, w = x.shape[-2:]
+        try:
+            for i, m in enumerate(self.body):
+                x = m(x)
+                if i in want: feats[i] = x
+        except RuntimeError as e:
+            if not isinstance(e, torch.cuda.OutOfMemoryError): self._check_size(h, w)  # a clear error if too small
+            raise
         return [feats[i] for i in self.idx]
+
+    def _runs(self, s:int) -> bool:
+        "Whether an `s`x`s` image gets through the network"
+        x = torch.zeros(1, 3, s, s, device=self.mean.device, dtype=self.mean.dtype)
+        try:
+            with torch.no_grad(): self.body(self.prepare(x))
+        except RuntimeError: return False
+        return True
+
+    def min_size(self) -> int|None:
+        "The smallest side `s` of the `s`x`s` images the network takes (None if not even 512x512 goes through)"
+        if not hasattr(self, '_min_side'):
+            fail, s = 0, 1
+            while s <= 512 and not self._runs(s): fail, s = s, s*2  # double until one runs...
+            if s > 512: self._min_side = None
+            else:
+                while s - fail > 1:  # ...then halve the gap between the last size that failed and one that runs
+                    mid = (fail + s) // 2
+                    fail, s = (fail, mid) if self._runs(mid) else (mid, s)
+                self._min_side = s
+        return self._min_side
+
+    def _check_size(self, h:int, w:int):
+        "A `ValueError` that gives the sizes if an `h`x`w` input is smaller than the network takes"
+        m = self.min_size()
+        if m is not None and min(h, w) < m:
+            raise ValueError(f"The loss network's input is {h}x{w} pixels (height x width); the {self.arch} "
+                             f"loss network (up to layer {self.names[-1]}) needs at least {m}x{m}: use larger images "
+                             "or crops, or shallower layers") from None
 
     def extra_repr(self): return f"arch={self.arch}, layers={self.layers}, input_range={self.input_range!r}"

@@ -276,6 +276,7 @@ def evaluate_pairs(pairs_dir, upscale=None, scale:int=4, out_dir=None, shave:int
     "DataFrame of PSNR-Y, SSIM-Y and HaarPSI of bicubic and `upscale` on `pairs_dir`'s LR/HR pairs, per image and mean"
     import pandas as pd
     from fastprogress.fastprogress import progress_bar
+    from featloss.data import open_rgb  # here, not at the top: importing featloss.data loads fastai.vision
     pairs, shave = sr_pairs(pairs_dir, scale), scale if shave is None else shave
     methods = {'bicubic': lambda lr: bicubic_upscale(lr, scale)}
     if upscale is not None:
@@ -284,7 +285,7 @@ def evaluate_pairs(pairs_dir, upscale=None, scale:int=4, out_dir=None, shave:int
     if out_dir is not None: Path(out_dir).mkdir(parents=True, exist_ok=True)
     rows = {}
     for stem, hr_file, lr_file in (progress_bar(pairs) if progress else pairs):
-        hr, lr = Image.open(hr_file).convert('RGB'), Image.open(lr_file).convert('RGB')
+        hr, lr = open_rgb(hr_file), open_rgb(lr_file)  # an UnreadableImageError naming the file if one is corrupt
         if (lr.width*scale, lr.height*scale) != hr.size:
             raise ValueError(f"{lr_file.name} is {lr.width}x{lr.height}, {scale} times which is not "
                              f"{hr_file.name}'s {hr.width}x{hr.height}: is scale={scale} right for {hr_file.parent}?")
