@@ -4,29 +4,33 @@
 
 # %% ../nbs/05_learner.ipynb #96639c58
 from __future__ import annotations
-import math, warnings
+import functools, hashlib, json, math, pickle, re, warnings
 from pathlib import Path
 from urllib.error import URLError
-import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+import numpy as np, torch, torch.nn as nn, torch.nn.functional as F, torchvision
 from PIL import Image
 from fastai.learner import Learner
+from fastai.callback.core import Callback
+from fastcore.foundation import L
 import fastai.callback.all  # fit_one_cycle, lr_find, to_fp16, progress bars: fastai patches them onto Learner here
 from fastai.layers import NormType
 from fastai.metrics import LossMetrics
-from fastai.vision.learner import unet_learner
+from fastai.vision.learner import unet_learner, create_unet_model, model_meta, _default_meta
 from torchvision.models import resnet34
 from fastai.data.transforms import Normalize
 from .core import (image2tensor, tensor2image, imagenet_mean, imagenet_std, as_plain, atomic_write, warn_once,
                            bicubic_upscale)
 from .data import open_rgb
-from .features import resolve_weights
+from . import __version__
+from .features import resolve_weights, WeightsNotFoundError, WeightsMismatchError, _read_state
 from .losses import FeatureLoss
 from .metrics import PSNR
 
 # %% auto #0
-__all__ = ['PIXEL_LOSSES', 'feature_loss', 'PixelLoss', 'make_loss', 'image2image_learner', 'superres_learner',
-           'colorize_learner', 'log_table', 'AddInput', 'make_residual', 'tiled_apply', 'inference_model', 'Enhancer',
-           'export_enhancer', 'load_enhancer']
+__all__ = ['PIXEL_LOSSES', 'feature_loss', 'PixelLoss', 'make_loss', 'encoder_file', 'safe_arch', 'NonFiniteLossError',
+           'StopOnNonFinite', 'unet_config', 'image2image_learner', 'superres_learner', 'colorize_learner', 'log_table',
+           'AddInput', 'make_residual', 'tiled_apply', 'fold_norms', 'inference_model', 'unet_from_config',
+           'check_finite', 'Enhancer', 'save_enhancer', 'export_enhancer', 'load_enhancer']
 
 # %% ../nbs/05_learner.ipynb #10a2e0b3
 def feature_loss(backbone:str|None=None, weights='auto', **kwargs) -> FeatureLoss:
@@ -57,15 +61,105 @@ def make_loss(loss='feature', backbone:str|None=None, weights='auto') -> nn.Modu
     raise ValueError(f"Unknown loss {loss!r}: use 'feature', 'mse', 'l1' or pass a loss function")
 
 # %% ../nbs/05_learner.ipynb #7282750f
+def _sha256(f:Path) -> str:
+    h = hashlib.sha256()
+    with open(f, 'rb') as fh:
+        for block in iter(lambda: fh.read(1 << 20), b''): h.update(block)
+    return h.hexdigest()
+
+@functools.cache
+def _checked(f:str, size:int, mtime:int, prefix:str) -> bool: return _sha256(Path(f)).startswith(prefix)
+
+def encoder_file(arch, weights='DEFAULT') -> Path:
+    "torchvision's pretrained weights file of `arch` (e.g. `resnet34`): from torch's cache, else downloaded; checksum checked"
+    w = torchvision.models.get_model_weights(arch).verify(weights)
+    f = Path(torch.hub.get_dir())/'checkpoints'/w.url.rsplit('/', 1)[-1]
+    prefix = m[1] if (m := re.search(r'-([a-f0-9]+)\.', f.name)) else ''
+    if not f.exists():
+        try:
+            f.parent.mkdir(parents=True, exist_ok=True)
+            torch.hub.download_url_to_file(w.url, str(f), hash_prefix=prefix or None, progress=True)
+        except (URLError, OSError, RuntimeError) as e:
+            raise WeightsNotFoundError(f"the pretrained weights of the {arch.__name__} encoder are not in torch's cache "
+                                       f"({f}) and could not be downloaded ({type(e).__name__}: {e})") from None
+    st = f.stat()
+    if prefix and not _checked(str(f), st.st_size, st.st_mtime_ns, prefix):
+        raise WeightsMismatchError(f"{f} does not match the checksum torchvision publishes for it (SHA-256 {prefix}...): "
+                                   "it is not torchvision's file. Delete it, and it will be downloaded again.")
+    return f
+
+# %% ../nbs/05_learner.ipynb #56d1f4a7
+def _is_torchvision(arch) -> bool:
+    try: torchvision.models.get_model_weights(arch); return True
+    except Exception: return False
+
+@functools.cache
+def safe_arch(arch):
+    "`arch` (a torchvision builder) for fastai's `unet_learner`, its pretrained weights read by featloss with `weights_only=True`"
+    def build(weights=None, **kwargs):
+        model = arch(weights=None, **kwargs)
+        if weights is not None: model.load_state_dict(_read_state(encoder_file(arch, weights)))
+        return model
+    functools.update_wrapper(build, arch)
+    model_meta[build] = {**model_meta.get(arch, _default_meta), 'weights': 'DEFAULT'}
+    return build
+
+# %% ../nbs/05_learner.ipynb #777e4747
 def _unet(dls, arch, pretrained, **kwargs):
-    "fastai's `unet_learner`; if the encoder's pretrained weights cannot be downloaded, a random encoder (said once)"
+    "fastai's `unet_learner` on `safe_arch(arch)`; if the weights cannot be had, a random encoder (said once); `.encoder_source`"
+    build = safe_arch(arch) if _is_torchvision(arch) else arch
     if pretrained:
-        try: return unet_learner(dls, arch, pretrained=True, **kwargs)
+        try:
+            learn = unet_learner(dls, build, pretrained=True, **kwargs)
+            learn.encoder_source = (f"torchvision's pretrained weights ({encoder_file(arch)})" if build is not arch
+                                    else "the pretrained weights fastai loads for it")
+            return learn
         except (URLError, OSError, RuntimeError) as e:
             if isinstance(e, RuntimeError) and 'download' not in str(e).lower(): raise
-            warn_once(f"featloss: the pretrained weights of the {getattr(arch, '__name__', arch)} encoder could not be "
-                      f"had ({type(e).__name__}: {e}); the U-Net's encoder starts from random weights.")
-    return unet_learner(dls, arch, pretrained=False, **kwargs)
+            warn_once(f"featloss: {e}; the U-Net's {getattr(arch, '__name__', arch)} encoder starts from random weights.")
+    learn = unet_learner(dls, build, pretrained=False, **kwargs)
+    learn.encoder_source = 'random weights' + (' (the pretrained ones could not be had)' if pretrained else '')
+    return learn
+
+# %% ../nbs/05_learner.ipynb #db6a9060
+class NonFiniteLossError(FloatingPointError):
+    "The loss became NaN or infinite: training diverged"
+
+class StopOnNonFinite(Callback):
+    "Raise `NonFiniteLossError` at the first NaN or infinite loss, in training or validation, before the weights change"
+    def after_loss(self):
+        bad = (~torch.isfinite(self.learn.loss.detach())).any().float()
+        if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.all_reduce(bad)
+        if not bad: return
+        lr = self.opt.hypers[-1]['lr'] if getattr(self, 'opt', None) is not None else None
+        raise NonFiniteLossError(
+            f"the {'training' if self.training else 'validation'} loss became {float(self.learn.loss):g} "
+            f"(epoch {self.epoch}, batch {self.iter}): training diverged"
+            + (f"; try a learning rate below {lr:.3g}" if lr else ''))
+
+# %% ../nbs/05_learner.ipynb #2eccf01b
+_UNET_KEYS = ('n_out', 'n_in', 'blur', 'blur_final', 'self_attention', 'y_range', 'last_cross', 'bottle', 'norm_type', 'cut')
+_LEARNER_KEYS = ('loss_func', 'opt_func', 'lr', 'splitter', 'cbs', 'metrics', 'path', 'model_dir', 'wd', 'wd_bn_bias',
+                 'train_bn', 'moms', 'normalize')
+
+def _img_size(dls) -> tuple[int, int]:
+    s = getattr(dls.train_ds, 'size', None)
+    if s is None: return tuple(dls.one_batch()[0].shape[-2:])
+    return (s, s) if isinstance(s, int) else tuple(s)
+
+def unet_config(arch, kwargs:dict, img_size, residual:bool=False) -> dict|None:
+    "JSON-able description of the `DynamicUnet` `unet_learner(dls, arch, **kwargs)` builds, or None if JSON can't hold it"
+    name = getattr(arch, '__name__', None)
+    if name not in torchvision.models.list_models(module=torchvision.models): return None
+    cfg = dict(arch=name, img_size=[int(s) for s in img_size], residual=bool(residual))
+    for k, v in kwargs.items():
+        if k in _LEARNER_KEYS: continue
+        if k not in _UNET_KEYS: return None
+        if k == 'norm_type' and v is not None: v = v.name
+        if k == 'y_range' and v is not None: v = [float(t) for t in v]
+        if not (v is None or isinstance(v, (bool, int, float, str, list))): return None
+        cfg[k] = v
+    return cfg
 
 # %% ../nbs/05_learner.ipynb #6d4ad6b3
 def image2image_learner(
@@ -81,16 +175,18 @@ def image2image_learner(
     residual:bool=False, # learn a correction added to the input (`make_residual`)
     **kwargs # passed to fastai's `unet_learner`
 ) -> Learner:
-    "A lesson-7 U-Net `Learner` (blur, self-attention, weight norm, `y_range=(-3,3)`, wd 1e-3) for image pairs"
+    "A lesson-7 U-Net `Learner` (blur, self-attention, weight norm, `y_range=(-3,3)`, wd 1e-3) that stops on a NaN loss"
     loss_func = make_loss(loss, backbone, weights)
     if metrics is None:
         names = getattr(loss_func, 'metric_names', [])
         metrics = (list(LossMetrics(names)) if len(names) > 1 else []) + [PSNR()]
     y_range = None if residual else (-3., 3.)
     kw = dict(n_out=3, blur=True, self_attention=True, norm_type=NormType.Weight, y_range=y_range, wd=1e-3) | kwargs
+    kw['cbs'] = [StopOnNonFinite(), *L(kw.get('cbs'))]
     learn = _unet(dls, arch, pretrained, loss_func=loss_func, metrics=metrics, **kw)
     if residual: make_residual(learn.model)
     learn.task, learn.scale = task, scale or getattr(dls, 'scale', 1)
+    learn.unet_config = unet_config(arch, kw, _img_size(dls), residual)
     return learn
 
 # %% ../nbs/05_learner.ipynb #962e9152
@@ -185,14 +281,45 @@ def tiled_apply(f, x:torch.Tensor, tile:int=512, overlap:int=128, bs:int=1, mult
     return (out / wsum)[:, :h, :w]
 
 # %% ../nbs/05_learner.ipynb #02e1469e
-def inference_model(model:nn.Module) -> nn.Module:
-    "A CPU copy of `model` in eval mode, weight and spectral norms folded into plain weights (same outputs, faster)"
-    import io
-    buf = io.BytesIO(); torch.save(model, buf); buf.seek(0)  # a copy (deepcopy refuses weight-normed modules)
-    model = torch.load(buf, map_location='cpu', weights_only=False).eval()
+def fold_norms(model:nn.Module) -> nn.Module:
+    "Fold `model`'s weight and spectral norms into plain weights, in place (the same outputs, faster)"
+    from torch.nn.utils.spectral_norm import SpectralNormLoadStateDictPreHook
     for m in model.modules():
         if hasattr(m, 'weight_g'): torch.nn.utils.remove_weight_norm(m)
         if hasattr(m, 'weight_orig'): torch.nn.utils.remove_spectral_norm(m)
+        for k, h in list(m._load_state_dict_pre_hooks.items()):  # torch leaves this one (wrapped), and it would ask
+            if isinstance(getattr(h, 'hook', h), SpectralNormLoadStateDictPreHook):  # `load_state_dict` for weight_orig
+                del m._load_state_dict_pre_hooks[k]
+    return model
+
+def inference_model(model:nn.Module) -> nn.Module:
+    "A CPU copy of `model` in eval mode, weight and spectral norms folded into plain weights (`fold_norms`)"
+    import io
+    buf = io.BytesIO(); torch.save(model, buf); buf.seek(0)  # a copy (deepcopy refuses weight-normed modules)
+    return fold_norms(torch.load(buf, map_location='cpu', weights_only=False).eval())  # our own bytes, not a file
+
+# %% ../nbs/05_learner.ipynb #de142878
+def unet_from_config(cfg:dict) -> nn.Module:
+    "The `DynamicUnet` `cfg` (from `unet_config`) describes, in eval mode with its norms folded, random weights"
+    name = cfg.get('arch')
+    if name not in torchvision.models.list_models(module=torchvision.models):
+        raise ValueError(f"unknown U-Net encoder {name!r}")
+    kw = {k: cfg[k] for k in _UNET_KEYS if k in cfg and k != 'n_out'}
+    if kw.get('norm_type') is not None: kw['norm_type'] = NormType[kw['norm_type']]
+    if kw.get('y_range') is not None: kw['y_range'] = tuple(kw['y_range'])
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='.*weight_norm.*')   # fastai's NormType.Weight uses the old API
+        model = create_unet_model(getattr(torchvision.models, name), int(cfg['n_out']), tuple(cfg['img_size']),
+                                  pretrained=False, **kw)
+    model = fold_norms(model.eval())
+    return make_residual(model) if cfg.get('residual') else model
+
+def check_finite(model:nn.Module, what='the model'):
+    "Raise a `ValueError` if a floating-point tensor of `model` (a module or a state dict) holds NaN or infinity"
+    sd = model.state_dict() if isinstance(model, nn.Module) else model
+    bad = [k for k, v in sd.items() if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad: raise ValueError(f"{what} has non-finite weights (NaN or infinity) in {len(bad)} tensor(s), e.g. {bad[0]}: "
+                             "the training that made it diverged")
     return model
 
 # %% ../nbs/05_learner.ipynb #46e10b90
@@ -207,12 +334,13 @@ def _stats(learn):
 class Enhancer:
     "A trained image-to-image network for inference, without loss network, optimiser or data: any image size"
     def __init__(self, model:nn.Module, task:str='superres', scale:int=1, mean=imagenet_mean, std=imagenet_std,
-                 tile:int=512, overlap:int=128, keep_luma:bool=True):
+                 tile:int=512, overlap:int=128, keep_luma:bool=True, unet_config:dict|None=None):
         if task not in ('superres', 'colorize'):
             raise ValueError(f"task must be 'superres' or 'colorize', not {task!r}")
         self.model, self.task, self.scale = model.eval(), task, int(scale)
         self.mean, self.std = tuple(mean), tuple(std)
         self.tile, self.overlap, self.keep_luma = tile, overlap, keep_luma
+        self.unet_config = unet_config   # how to build `model` again (`unet_from_config`): needed to save it
 
     @property
     def device(self) -> torch.device: return next(self.model.parameters()).device
@@ -244,25 +372,73 @@ class Enhancer:
         return f"Enhancer(task={self.task!r}, scale={self.scale}, tile={self.tile}, overlap={self.overlap})"
 
 # %% ../nbs/05_learner.ipynb #dd5dfad7
-def export_enhancer(learn:Learner, fname='model.pkl', task:str|None=None, scale:int|None=None) -> Path:
-    "Save `learn`'s model as an `Enhancer` in `fname` (a pickle without loss network, optimiser or data), atomically"
-    fname = Path(fname)
-    model = inference_model(learn.model)
+_FORMAT = 'featloss.Enhancer'
+
+def save_enhancer(enh:Enhancer, fname='model.pth') -> Path:
+    "Save `enh` in `fname` as a state dict and a JSON description, which `torch.load(weights_only=True)` reads, atomically"
+    if enh.unet_config is None:
+        raise ValueError("This Enhancer's network has no description (`unet_config`) to build it again from, so it "
+                         "cannot be saved safely: save `enh.model.state_dict()` with torch.save yourself")
+    check_finite(enh.model, 'the model')
+    desc = dict(format=_FORMAT, version=1, featloss=__version__, task=enh.task, scale=enh.scale, mean=list(enh.mean),
+                std=list(enh.std), tile=enh.tile, overlap=enh.overlap, keep_luma=enh.keep_luma, unet=enh.unet_config)
+    sd = {k: v.detach().cpu().clone() for k, v in enh.model.state_dict().items()}
+    fname = Path(fname); fname.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(fname, lambda t: torch.save({'featloss': json.dumps(desc), 'state_dict': sd}, t))
+
+def export_enhancer(learn:Learner, fname='model.pth', task:str|None=None, scale:int|None=None) -> Path:
+    "Save `learn`'s model as an `Enhancer` in `fname`, without loss network, optimiser or data (`save_enhancer`)"
+    if getattr(learn, 'unet_config', None) is None:
+        raise ValueError("export_enhancer saves the U-Nets of featloss's learners, which it can describe (`unet_config`); "
+                         "this learner's model has no description: save learn.model.state_dict() with torch.save")
     mean, std = _stats(learn)
     task, scale = task or getattr(learn, 'task', 'superres'), scale or getattr(learn, 'scale', 1)
-    enh = Enhancer(model, task, scale, mean, std)
-    fname.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write(fname, lambda t: torch.save(enh, t))
+    check_finite(learn.model, 'the model')
+    return save_enhancer(Enhancer(inference_model(learn.model), task, scale, mean, std, unet_config=learn.unet_config),
+                         fname)
 
-def load_enhancer(fname, device=None) -> Enhancer:
-    "Load an `Enhancer` saved by `export_enhancer`. It is a pickle, which can run code: load only files you trust"
-    fname = Path(fname)
-    if not fname.is_file(): raise FileNotFoundError(f"No model file {fname}")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            enh = torch.load(fname, map_location='cpu', weights_only=False)
-    except Exception as e: raise ValueError(f"{fname} is not a featloss model file ({type(e).__name__}: {e})") from None
+# %% ../nbs/05_learner.ipynb #56fd39eb
+def _from_description(fname, obj) -> Enhancer:
+    "The `Enhancer` that `obj` (what `save_enhancer` wrote, read with `weights_only=True`) describes"
+    if not (isinstance(obj, dict) and isinstance(obj.get('featloss'), str) and isinstance(obj.get('state_dict'), dict)):
+        raise ValueError(f"{fname} is not a featloss model file (it holds a {type(obj).__name__})")
+    try: d = json.loads(obj['featloss'])
+    except ValueError as e: raise ValueError(f"{fname}: its description is not JSON ({e})") from None
+    if d.get('format') != _FORMAT: raise ValueError(f"{fname} is not a featloss model file")
+    if d.get('version', 0) > 1:
+        raise ValueError(f"{fname} was written by a newer featloss ({d.get('featloss')}): upgrade featloss to load it")
+    check_finite(obj['state_dict'], str(fname))
+    model = unet_from_config(d['unet'])
+    try: model.load_state_dict(obj['state_dict'])
+    except RuntimeError as e:
+        raise ValueError(f"{fname}: the weights do not fit the network its description gives ({str(e).splitlines()[0]})") from None
+    return Enhancer(model, d['task'], d['scale'], d['mean'], d['std'], d['tile'], d['overlap'], d['keep_luma'], d['unet'])
+
+def _unpickle(fname) -> Enhancer:
+    "An `Enhancer` pickled by featloss 0.1 (`trust_pickle=True` only)"
+    warnings.warn(f"featloss: loading {fname} as a pickle (trust_pickle=True): this runs any code the file holds", stacklevel=3)
+    enh = torch.load(fname, map_location='cpu', weights_only=False)
     if not isinstance(enh, Enhancer):
         raise ValueError(f"{fname} is not a featloss model file (it holds a {type(enh).__name__})")
+    enh.unet_config = getattr(enh, 'unet_config', None)
+    return enh
+
+# %% ../nbs/05_learner.ipynb #d655e91b
+def load_enhancer(fname, device=None, trust_pickle:bool=False) -> Enhancer:
+    "Load an `Enhancer` saved by `export_enhancer` (no code runs); `trust_pickle=True` also reads old pickles, which can"
+    fname = Path(fname)
+    if not fname.is_file(): raise FileNotFoundError(f"No model file {fname}")
+    try: obj = torch.load(fname, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as e:
+        if 'Unsupported global' not in str(e):   # torch's word for a pickle that names Python objects
+            raise ValueError(f"{fname} is not a featloss model file ({str(e).splitlines()[0][:200]})") from None
+        if not trust_pickle:
+            raise ValueError(f"{fname} is a pickle (a model saved by featloss 0.1, or not a featloss model): loading it "
+                             "would run any code it holds, so featloss does not. Only if you trust the file, pass "
+                             "trust_pickle=True (featloss: --trust-pickle)") from None
+        enh = _unpickle(fname)
+    except Exception as e:
+        raise ValueError(f"{fname} is not a featloss model file ({type(e).__name__}: {str(e)[:200]})") from None
+    else: enh = _from_description(fname, obj)
+    check_finite(enh.model, str(fname))
     return enh.to(device) if device is not None else enh
