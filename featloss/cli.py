@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_cli.ipynb #53779d09
 from __future__ import annotations
-import argparse, io, os, re, shutil, sys, time, warnings
+import argparse, io, math, os, re, shutil, sys, tempfile, time, warnings
 from pathlib import Path
 from . import __version__
 
@@ -14,8 +14,9 @@ __all__ = ['TASKS', 'LOSSES', 'ARCHS', 'PICKLE_WARNING', 'CLIError', 'build_pars
 
 # %% ../nbs/08_cli.ipynb #ceee0b98
 TASKS, LOSSES, ARCHS = ('superres', 'colorize'), ('feature', 'mse', 'l1'), ('resnet18', 'resnet34', 'resnet50')
-PICKLE_WARNING = ("MODEL is a pickle, and loading a pickle can run any code it holds: only load model files you "
-                  "trust. featloss loads a model only from the path you give.")
+PICKLE_WARNING = ("A model.pth written by featloss holds tensors and a JSON description: loading it runs no code. A "
+                  "model pickled by featloss 0.1 (model.pkl) loads only with --trust-pickle, because loading a pickle "
+                  "can run any code it holds: pass it only for files you trust.")
 
 class _Backbones:
     "`featloss.features.BACKBONES` as argparse `choices`, read when first needed: importing torch takes seconds"
@@ -36,17 +37,23 @@ def _positive(kind):
     def f(s):
         try: v = kind(s)
         except ValueError: raise argparse.ArgumentTypeError(f"not a number: {s!r}") from None
-        if not v > 0: raise argparse.ArgumentTypeError(f"must be positive, not {s}")
+        if not (math.isfinite(v) and v > 0): raise argparse.ArgumentTypeError(f"must be positive and finite, not {s}")
         return v
     f.__name__ = kind.__name__
     return f
+
+def _tile(s):
+    "A tile size: a multiple of 32, since the U-Net halves the image five times"
+    v = _positive(int)(s)
+    if v % 32: raise argparse.ArgumentTypeError(f"must be a multiple of 32 (32, 64, ..., 512), not {s}")
+    return v
 
 # %% ../nbs/08_cli.ipynb #9c8625c9
 _F = argparse.RawDescriptionHelpFormatter
 
 def _train_parser(sub):
     t = sub.add_parser('train', formatter_class=_F, help='train a U-Net for super-resolution or colorization',
-        description="Train a lesson-7 U-Net on the photos of --data and write OUT/model.pkl, OUT/losses.png (the loss "
+        description="Train a lesson-7 U-Net on the photos of --data and write OUT/model.pth, OUT/losses.png (the loss "
                     "components), OUT/history.csv and OUT/train_log.txt.",
         epilog="Multi-process / multi-GPU (data parallel; --bs is per process):\n"
                "  torchrun --standalone --nproc_per_node 4 --no-python featloss train superres --data DIR --out DIR")
@@ -78,16 +85,23 @@ def _loss_options(t):
                    help="the U-Net's encoder (default: resnet34, ImageNet weights when they can be had)")
 
 # %% ../nbs/08_cli.ipynb #8182c85d
+def _trust_option(p):
+    p.add_argument('--trust-pickle', action='store_true', help="also load a model pickled by featloss 0.1: loading a "
+                   "pickle runs any code it holds, so only for files you trust")
+
 def _enhance_parser(sub):
     e = sub.add_parser('enhance', formatter_class=_F, help='run a trained model on images of any size',
         epilog=PICKLE_WARNING, description="Run MODEL on IN and write OUT. IN and OUT are files or folders. "
         "In a folder, <stem>_LR.png becomes <stem>_SR.png; any other image becomes <stem>_x4.png (super-resolution "
         "by 4) or <stem>_colorized.png.")
-    e.add_argument('model', metavar='MODEL', help='a model.pkl written by `featloss train`')
+    e.add_argument('model', metavar='MODEL', help='a model.pth written by `featloss train`')
     e.add_argument('input', metavar='IN', help='an image, or a folder of images (searched recursively)')
     e.add_argument('output', metavar='OUT',
                    help='an image file (its extension sets the format), or a folder (created; PNG files)')
-    e.add_argument('--tile', type=_positive(int), default=None, help="tile size in pixels (default: the model's, 512)")
+    e.add_argument('--tile', type=_tile, default=None, help="tile size in pixels, a multiple of 32 (default: the "
+                   "model's, 512); smaller tiles need less memory. Tiles overlap by a quarter of a tile (in multiples "
+                   "of 32, at most the model's 128)")
+    _trust_option(e)
     e.add_argument('--cpu', action='store_true', help='run on the CPU even when a GPU is there')
 
 def _eval_parser(sub):
@@ -96,11 +110,12 @@ def _eval_parser(sub):
         description="Evaluate MODEL on the <stem>_LR.png / <stem>_HR.png pairs of PAIRS_DIR (shared/data/sr layout: "
                     "PAIRS_DIR itself or its x<scale> subfolder), beside bicubic, with the literature's conventions "
                     "(Y channel, `scale` pixels shaved).")
-    v.add_argument('model', metavar='MODEL', help='a super-resolution model.pkl written by `featloss train`')
+    v.add_argument('model', metavar='MODEL', help='a super-resolution model.pth written by `featloss train`')
     v.add_argument('pairs_dir', metavar='PAIRS_DIR', help='folder of LR/HR pairs, e.g. ../shared/data/sr/Set5')
     v.add_argument('--scale', type=_positive(int), default=None, help="the pairs' scale (default: the model's)")
     v.add_argument('--csv', metavar='FILE', default=None, help='also write the per-image table as CSV')
     v.add_argument('--save', metavar='DIR', default=None, help="also write the model's outputs (<stem>_SR.png) in DIR")
+    _trust_option(v)
 
 # %% ../nbs/08_cli.ipynb #6d2d4f17
 def build_parser() -> argparse.ArgumentParser:
@@ -121,10 +136,12 @@ def _command(f): _COMMANDS[f.__name__.removeprefix('cmd_')] = f; return f
 def _one_line(e:BaseException) -> str:
     known = [CLIError, FileNotFoundError, NotADirectoryError, PermissionError, ValueError]
     for mod, names in (('featloss.data', ('UnreadableImageError', 'DataUnavailableError')),
-                       ('featloss.features', ('WeightsNotFoundError', 'WeightsMismatchError'))):
+                       ('featloss.features', ('WeightsNotFoundError', 'WeightsMismatchError')),
+                       ('featloss.learner', ('NonFiniteLossError',))):
         if mod in sys.modules: known += [getattr(sys.modules[mod], n) for n in names]   # loaded if they raised
     known = tuple(known)
     msg = ' '.join(str(e).split()) or type(e).__name__
+    msg = re.sub(r"^Exception occured in `\w+` when calling event `\w+`: ", '', msg)   # fastai's words for a callback's error
     if isinstance(e, FileNotFoundError) and e.filename and str(e.filename) not in msg:
         msg = f"no such file or folder: {e.filename}"
     return msg if isinstance(e, known) else f"{type(e).__name__}: {msg} (FEATLOSS_DEBUG=1 shows the traceback)"
@@ -164,7 +181,7 @@ def _save_image(img, fname):
     return atomic_write(fname, lambda t: img.save(t, format=fmt, **({'quality': 95} if fmt == 'JPEG' else {})))
 
 # %% ../nbs/08_cli.ipynb #6f23d720
-_OUTPUTS = ('model.pkl', 'history.csv', 'losses.png', 'train_log.txt')
+_OUTPUTS = ('model.pth', 'history.csv', 'losses.png', 'train_log.txt')
 
 def _source(data:str):
     if data == 'embedded': return None
@@ -214,17 +231,91 @@ def _history(recorder, untrained) -> str:
 
 # %% ../nbs/08_cli.ipynb #9d17ad2f
 def _train_size(a) -> int:
-    "The crop size, after checking `--out`, `--size` and `--scale` (before any slow import)"
+    "The crop size, after checking `--size` and `--scale` (before any slow import)"
+    size = a.size or (96 if a.task == 'superres' else 128)
+    if a.task == 'superres' and size % a.scale: raise CLIError(f"--size {size} must be a multiple of --scale {a.scale}")
+    if size < 32: raise CLIError(f"--size {size} is too small for the U-Net: use 32 or more")
+    return size
+
+def _check_writable(path:Path, what:str):
+    "Fail now if nothing can be written at `path` (a folder, existing or to be made): a file is made there and removed"
+    d = path
+    while not d.exists() and d != d.parent: d = d.parent
+    if not d.is_dir(): raise CLIError(f"{what} {path}: {d} is a file, not a folder")
+    try: fd, probe = tempfile.mkstemp(prefix='.featloss-probe-', dir=d)
+    except OSError as e: raise CLIError(f"{what} {path}: cannot write in {d} ({e.strerror})") from None
+    os.close(fd); os.unlink(probe)
+
+# %% ../nbs/08_cli.ipynb #d53e6bc3
+_LOCK = '.featloss-train.lock'
+
+def _lock(f:Path):
+    "An open handle on `f` holding an exclusive lock (released when it is closed, or when the process dies)"
+    fh = open(f, 'a')
+    try:
+        try: import fcntl
+        except ImportError:
+            import msvcrt; msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)   # Windows
+        else: fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise CLIError(f"another featloss train is writing into {f.parent} (it holds {f.name}): wait for it to end, "
+                       "or choose another --out") from None
+    return fh
+
+def _claim_out(a) -> Path:
+    "Check `--out` (a folder, writable, no earlier outputs unless --force) and lock it for this run (process 0)"
     out = Path(a.out)
     if out.exists() and not out.is_dir(): raise CLIError(f"--out {out} is a file, not a folder")
     old = [out/f for f in _OUTPUTS if (out/f).exists()]
     if old and not a.force:
         raise CLIError(f"{out} holds the outputs of an earlier run ({', '.join(f.name for f in old)}): "
                        "pass --force to replace them")
-    size = a.size or (96 if a.task == 'superres' else 128)
-    if a.task == 'superres' and size % a.scale: raise CLIError(f"--size {size} must be a multiple of --scale {a.scale}")
-    if size < 32: raise CLIError(f"--size {size} is too small for the U-Net: use 32 or more")
-    return size
+    a.lock, a.made_out = None, False
+    if os.environ.get('RANK', '0') != '0': return out    # process 0 alone writes
+    _check_writable(out, '--out')
+    a.made_out = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    a.lock = _lock(out/_LOCK)
+    return out
+
+def _release_out(a):
+    "Let go of `--out`: unlock, remove the lock file, and the folder if this run made it and left it empty"
+    if getattr(a, 'lock', None) is None: return
+    a.lock.close(); a.lock = None
+    out = Path(a.out); (out/_LOCK).unlink(missing_ok=True)
+    if a.made_out and out.is_dir() and not any(out.iterdir()): out.rmdir()
+
+# %% ../nbs/08_cli.ipynb #ad38cab1
+_BYTES_PER_PIXEL = 8000   # training memory per pixel of a batch: 5.7-7.3 KB measured (ResNet-34 U-Net, feature loss)
+
+def _free_memory(device) -> int|None:
+    "Bytes of memory free for training on `device`: the GPU's, or the machine's (`MemAvailable`); None if unknown"
+    import torch
+    if device.type == 'cuda': return torch.cuda.mem_get_info(device)[0]
+    try:
+        for line in Path('/proc/meminfo').read_text().splitlines():
+            if line.startswith('MemAvailable:'): return int(line.split()[1]) * 1024
+    except OSError: pass
+    try: return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
+    except (ValueError, OSError, AttributeError): return None
+
+def _check_fits(a, size, source, device):
+    "Refuse a `--size` larger than every photo of the data, or a batch the memory cannot hold, before building anything"
+    from PIL import Image
+    from featloss.data import source_items
+    def short_side(it):
+        if isinstance(it, Image.Image): return min(it.size)
+        with Image.open(it) as im: return min(im.size)
+    longest = max(short_side(it) for it in source_items(source))
+    if size > longest:
+        raise CLIError(f"--size {size} is larger than the shorter side of every photo in {a.data} (at most {longest} px): "
+                       f"the crops would be enlarged photos. Use --size {longest} or less")
+    need, free = a.bs * size * size * _BYTES_PER_PIXEL, _free_memory(device)
+    if free is not None and need > free:
+        raise CLIError(f"--size {size} with --bs {a.bs} needs about {need / 2**30:.1f} GiB to train (about "
+                       f"{_BYTES_PER_PIXEL // 1000} KB per pixel of a batch), and {free / 2**30:.1f} GiB is free "
+                       f"{'on ' + str(device) if device.type == 'cuda' else 'here'}: use a smaller --size or --bs")
 
 # %% ../nbs/08_cli.ipynb #e61c6988
 def _train_learner(a, source, size, device, loss_kw):
@@ -255,7 +346,7 @@ def _write_outputs(a, learn, head, untrained, digests, t0) -> list[str]:
         plt.close(plot_losses(learn.recorder, untrained, stage/'losses.png'))
         hist = _history(learn.recorder, untrained)
         (stage/'history.csv').write_text(hist)
-        export_enhancer(learn, stage/'model.pkl')
+        export_enhancer(learn, stage/'model.pth')
         names, final = learn.recorder.metric_names[2:-1], [float(x) for x in learn.recorder.values[-1][1:]]
         summary = [f"{n}: {u:.4g} untrained -> {f:.4g}" for n, u, f in zip(names, untrained, final)
                    if n in ('valid_loss', 'psnr')]
@@ -264,6 +355,10 @@ def _write_outputs(a, learn, head, untrained, digests, t0) -> list[str]:
                *(f"weights sha256, process {i}: {d}" for i, d in enumerate(digests)),
                f"time: {time.time() - t0:.1f} s", f"outputs: {', '.join(str(out/f) for f in _OUTPUTS)}"]
         (stage/'train_log.txt').write_text('\n'.join(log) + '\n')
+        old = [f for f in _OUTPUTS if (out/f).exists()]
+        if old and not a.force:   # written since the start by something that ignored the lock
+            raise CLIError(f"{out} got the outputs of another run while this one trained ({', '.join(old)}): "
+                           "nothing replaced; run again with --force, or into another --out")
         for f in _OUTPUTS: (stage/f).replace(out/f)
     finally: shutil.rmtree(stage, ignore_errors=True)
     return summary
@@ -274,18 +369,26 @@ def cmd_train(a) -> int:
     "`featloss train`: train a super-resolution or colorization U-Net; write model, history, plot and log in `a.out`"
     t0 = time.time()
     size, loss_kw, source = _train_size(a), _loss_args(a), _source(a.data)   # all checked before the slow imports
+    _claim_out(a)
+    try: return _train(a, size, loss_kw, source, t0)
+    finally: _release_out(a)
+
+def _train(a, size, loss_kw, source, t0) -> int:
     import torch
     from fastai.torch_core import set_seed, rank_distrib, num_distrib
     from featloss.distributed import distributed_ctx, replica_digests, local_device
     rank, device = rank_distrib(), local_device()
     set_seed(a.seed)
+    _check_fits(a, size, source, device)
     dls, learn = _train_learner(a, source, size, device, loss_kw)
     world = max(1, num_distrib())
     head = (f"featloss train {a.task}: {len(dls.train_ds.items)} training and {len(dls.valid_ds.items)} validation "
             f"photos from {a.data}, {size}px crops, {len(dls.train)} batches of {a.bs} an epoch"
             + (f" shared by {world} processes" if world > 1 else '') + f"; {a.arch} U-Net, {a.loss} loss"
-            + (f" on {learn.loss_func.extractor.arch} ({learn.loss_func.source})" if a.loss == 'feature' else '')
-            + f", {a.epochs} epoch(s), lr {a.lr:g}, {device}")
+            + (f" on {learn.loss_func.extractor.arch}" if a.loss == 'feature' else '')
+            + f", {a.epochs} epoch(s), lr {a.lr:g}, {device}"
+            + f"\nencoder weights: {learn.encoder_source}"
+            + (f"\nloss network weights: {learn.loss_func.source}" if a.loss == 'feature' else ''))
     if rank == 0: print(head, flush=True)
     with learn.no_bar(), learn.no_logging(): untrained = [float(x) for x in learn.validate()]
     with distributed_ctx(learn): learn.fit_one_cycle(a.epochs, a.lr)
@@ -294,7 +397,7 @@ def cmd_train(a) -> int:
         raise RuntimeError(f"the {len(digests)} processes ended with different weights: {digests}")
     if rank == 0:
         print('\n'.join(_write_outputs(a, learn, head, untrained, digests, t0)))
-        print(f"Wrote {Path(a.out)/'model.pkl'}, losses.png, history.csv and train_log.txt ({time.time() - t0:.0f} s)")
+        print(f"Wrote {Path(a.out)/'model.pth'}, losses.png, history.csv and train_log.txt ({time.time() - t0:.0f} s)")
     if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
     return 0
 
@@ -306,11 +409,14 @@ def output_name(fname, task:str, scale:int=4) -> str:
     return f"{stem}_x{scale}.png" if task == 'superres' else f"{stem}_colorized.png"
 
 # %% ../nbs/08_cli.ipynb #31f6f667
-def _load_model(fname, cpu:bool=False):
+def _load_model(fname, cpu:bool=False, trust_pickle:bool=False):
     if not Path(fname).is_file(): raise CLIError(f"no such model file: {fname}")
     import torch
     from featloss.learner import load_enhancer
-    return load_enhancer(fname, device='cuda' if torch.cuda.is_available() and not cpu else None)
+    try: return load_enhancer(fname, device='cuda' if torch.cuda.is_available() and not cpu else None,
+                              trust_pickle=trust_pickle)
+    except ValueError as e:
+        raise CLIError(str(e).replace('pass trust_pickle=True (featloss: --trust-pickle)', 'pass --trust-pickle')) from None
 
 def _inputs(src:Path, dst:Path) -> list[tuple[Path, Path]]:
     "(input, output) file pairs for `enhance`"
@@ -336,8 +442,9 @@ def cmd_enhance(a) -> int:
     from featloss.data import open_rgb
     src, dst = Path(a.input), Path(a.output)
     pairs = _inputs(src, dst)      # check the paths before loading a 160 MB model
-    enh = _load_model(a.model, a.cpu)
-    if a.tile: enh.tile, enh.overlap = a.tile, min(enh.overlap, a.tile // 4)
+    for d in {o.parent for _, o in pairs}: _check_writable(d, 'OUT')
+    enh = _load_model(a.model, a.cpu, a.trust_pickle)
+    if a.tile: enh.tile, enh.overlap = a.tile, min(enh.overlap, a.tile // 4 // 32 * 32)
     pairs = [(f, o.with_name(output_name(f, enh.task, enh.scale)) if o.name == '_' else o) for f, o in pairs]
     ins = {f.resolve() for f, _ in pairs}
     if any(o.resolve() in ins for _, o in pairs):
@@ -373,7 +480,9 @@ def cmd_eval(a) -> int:
     "`featloss eval`: PSNR-Y, SSIM-Y and HaarPSI of a super-resolution model and of bicubic on LR/HR pairs"
     from featloss.metrics import evaluate_pairs, sr_pairs
     from featloss.core import atomic_write
-    enh = _load_model(a.model)
+    for f, what in ((a.csv, '--csv'), (a.save, '--save')):
+        if f: _check_writable(Path(f) if what == '--save' else Path(f).parent, what)
+    enh = _load_model(a.model, trust_pickle=a.trust_pickle)
     if enh.task != 'superres': raise CLIError(f"{a.model} is a {enh.task} model: eval measures super-resolution models")
     scale = a.scale or enh.scale
     if scale != enh.scale: raise CLIError(f"{a.model} upscales x{enh.scale}, not x{scale}")

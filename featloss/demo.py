@@ -107,7 +107,7 @@ def superres_demo(out='demo_out', epochs:int=5, size:int=96, bs:int=8, scale:int
     print(f"Super-resolution x{scale}: lesson-7 U-Net with the {loss} loss, {epochs} epoch(s) of {size}px crops of "
           f"{len(dls.train_ds.items)} embedded photos ({len(dls.train)} batches of {bs} an epoch)")
     learn.fit_one_cycle(epochs, lr)
-    enh = load_enhancer(export_enhancer(learn, out/'model.pkl'))
+    enh = load_enhancer(export_enhancer(learn, out/'model.pth'))
     hr = open_rgb(dls.valid_ds.items[0])
     hr = hr.crop((0, 0, hr.width - hr.width % scale, hr.height - hr.height % scale))
     lr_img = crap(hr, seed=0)
@@ -125,7 +125,7 @@ def superres_demo(out='demo_out', epochs:int=5, size:int=96, bs:int=8, scale:int
             f"bicubic {res['bicubic']:.2f} dB ({res['U-Net'] - res['bicubic']:+.2f} dB)")
     (out/'superres_demo.md').write_text(line + '\n')
     print(line)
-    print(f"Wrote {out/'superres_demo.png'}, {out/'superres_demo.md'} and the model {out/'model.pkl'}")
+    print(f"Wrote {out/'superres_demo.png'}, {out/'superres_demo.md'} and the model {out/'model.pth'}")
     return res
 
 # %% ../nbs/09_demo.ipynb #132540a3

@@ -128,12 +128,13 @@ class NonFiniteLossError(FloatingPointError):
 class StopOnNonFinite(Callback):
     "Raise `NonFiniteLossError` at the first NaN or infinite loss, in training or validation, before the weights change"
     def after_loss(self):
-        bad = (~torch.isfinite(self.learn.loss.detach())).any().float()
+        loss = self.learn.loss.detach()
+        bad = (~torch.isfinite(loss)).any().float()
         if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.all_reduce(bad)
         if not bad: return
         lr = self.opt.hypers[-1]['lr'] if getattr(self, 'opt', None) is not None else None
         raise NonFiniteLossError(
-            f"the {'training' if self.training else 'validation'} loss became {float(self.learn.loss):g} "
+            f"the {'training' if self.training else 'validation'} loss became {loss.float().mean().item():g} "
             f"(epoch {self.epoch}, batch {self.iter}): training diverged"
             + (f"; try a learning rate below {lr:.3g}" if lr else ''))
 
@@ -431,7 +432,8 @@ def load_enhancer(fname, device=None, trust_pickle:bool=False) -> Enhancer:
     try: obj = torch.load(fname, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as e:
         if 'Unsupported global' not in str(e):   # torch's word for a pickle that names Python objects
-            raise ValueError(f"{fname} is not a featloss model file ({str(e).splitlines()[0][:200]})") from None
+            why = m[1] if (m := re.search(r'WeightsUnpickler error: ([^\n]{1,200})', str(e))) else 'not written by torch.save'
+            raise ValueError(f"{fname} is not a featloss model file ({why})") from None
         if not trust_pickle:
             raise ValueError(f"{fname} is a pickle (a model saved by featloss 0.1, or not a featloss model): loading it "
                              "would run any code it holds, so featloss does not. Only if you trust the file, pass "

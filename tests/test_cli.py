@@ -46,14 +46,14 @@ def test_bad_command_lines_are_one_line_errors(tmp_path):
     for args in [(), ('train',), ('train', 'sharpen', '--data', tmp_path, '--out', tmp_path/'o'),
                  ('train', 'superres', '--data', tmp_path, '--out', tmp_path/'o', '--bs', '0'),
                  ('train', 'superres', '--data', tmp_path, '--out', tmp_path/'o', '--lr', 'fast'),
-                 ('enhance', 'model.pkl'), ('eval', 'model.pkl', tmp_path, '--scale', '-2')]:
+                 ('enhance', 'model.pth'), ('eval', 'model.pth', tmp_path, '--scale', '-2')]:
         msg = one_line_error(featloss(*args), status=2)
         assert 'error' in msg and '--help' in msg
     assert not (tmp_path/'o').exists()
 
 def test_train_writes_model_history_plot_and_log(sr_run):
     out, r = sr_run
-    assert sorted(p.name for p in out.iterdir()) == ['history.csv', 'losses.png', 'model.pkl', 'train_log.txt']  # no staging left
+    assert sorted(p.name for p in out.iterdir()) == ['history.csv', 'losses.png', 'model.pth', 'train_log.txt']  # no staging left
     rows = list(csv.DictReader((out/'history.csv').open()))
     assert [row['epoch'] for row in rows] == ['untrained', '0'] and float(rows[-1]['valid_loss']) > 0
     assert (out/'losses.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n' and Image.open(out/'losses.png').size[0] > 500
@@ -61,14 +61,14 @@ def test_train_writes_model_history_plot_and_log(sr_run):
     assert 'featloss train superres' in log and 'processes: 1, identical weights: True' in log
     assert 'valid_loss:' in r.stdout and 'epoch' in r.stdout   # fastai's table, in the terminal
     from featloss.learner import load_enhancer
-    enh = load_enhancer(out/'model.pkl')
+    enh = load_enhancer(out/'model.pth')
     assert (enh.task, enh.scale) == ('superres', 4)
 
 def test_train_refuses_to_overwrite_without_force(sr_run, photos):
     out, _ = sr_run
-    before = (out/'model.pkl').stat().st_mtime_ns
+    before = (out/'model.pth').stat().st_mtime_ns
     msg = one_line_error(featloss('train', 'superres', '--data', photos, '--out', out, '--loss', 'mse', *TINY))
-    assert '--force' in msg and (out/'model.pkl').stat().st_mtime_ns == before
+    assert '--force' in msg and (out/'model.pth').stat().st_mtime_ns == before
 
 def test_train_colorize_with_feature_loss_shows_components(photos, tmp_path):
     out = tmp_path/'col'
@@ -77,10 +77,10 @@ def test_train_colorize_with_feature_loss_shows_components(photos, tmp_path):
     head = next(csv.reader((out/'history.csv').open()))
     assert {'valid_loss', 'pixel', 'feat_0', 'feat_1', 'feat_2', 'psnr'} <= set(head)   # every loss component, per epoch
     from featloss.learner import load_enhancer
-    assert load_enhancer(out/'model.pkl').task == 'colorize'
+    assert load_enhancer(out/'model.pth').task == 'colorize'
     # and its outputs are named for what was done
     Image.new('L', (50, 30), 90).save(tmp_path/'old.png')
-    r = featloss('enhance', out/'model.pkl', tmp_path/'old.png', tmp_path/'coloured')
+    r = featloss('enhance', out/'model.pth', tmp_path/'old.png', tmp_path/'coloured')
     assert r.returncode == 0, r.stderr
     res = Image.open(tmp_path/'coloured'/'old_colorized.png')
     assert res.size == (50, 30) and res.mode == 'RGB'
@@ -91,16 +91,16 @@ def test_enhance_files_and_folders_any_size(sr_run, tmp_path):
     from featloss.data import embedded_photos
     embedded_photos()['chelsea'].resize((113, 75)).save(lr/'cat_LR.png')
     Image.new('RGB', (37, 23), 'teal').save(lr/'sub'/'odd.jpg')
-    r = featloss('enhance', out/'model.pkl', lr, tmp_path/'sr')
+    r = featloss('enhance', out/'model.pth', lr, tmp_path/'sr')
     assert r.returncode == 0, r.stderr
     assert Image.open(tmp_path/'sr'/'cat_SR.png').size == (452, 300)
     assert Image.open(tmp_path/'sr'/'sub'/'odd_x4.png').size == (148, 92)
-    r = featloss('enhance', out/'model.pkl', lr/'cat_LR.png', tmp_path/'big.jpg')
+    r = featloss('enhance', out/'model.pth', lr/'cat_LR.png', tmp_path/'big.jpg')
     assert r.returncode == 0 and Image.open(tmp_path/'big.jpg').format == 'JPEG'
 
 def test_enhance_and_eval_errors_are_one_line(sr_run, tmp_path, photos):
     out, _ = sr_run
-    model = out/'model.pkl'
+    model = out/'model.pth'
     (tmp_path/'broken.png').write_bytes(b'\x89PNG\r\n\x1a\n' + b'\0' * 40)
     (tmp_path/'notes.pkl').write_text('not a model')
     import torch; torch.save({'weights': torch.zeros(3)}, tmp_path/'dict.pkl')
@@ -131,7 +131,7 @@ def test_eval_table_against_bicubic(sr_run, tmp_path):
         from featloss.data import embedded_photos
         set5 = tmp_path/'pairs'; set5.mkdir()
         hr = embedded_photos()['coffee'].crop((0, 0, 200, 200)); hr.save(set5/'c_HR.png'); hr.resize((50, 50), Image.BICUBIC).save(set5/'c_LR.png')
-    r = featloss('eval', out/'model.pkl', set5, '--csv', tmp_path/'t.csv', '--save', tmp_path/'sr')
+    r = featloss('eval', out/'model.pth', set5, '--csv', tmp_path/'t.csv', '--save', tmp_path/'sr')
     assert r.returncode == 0, r.stderr
     assert 'bicubic PSNR-Y' in r.stdout and 'model PSNR-Y' in r.stdout and 'HaarPSI' in r.stdout
     rows = {row['image']: row for row in csv.DictReader((tmp_path/'t.csv').open())}
@@ -171,3 +171,64 @@ def test_offline_imagenet_weights_is_a_one_line_error_in_cli_terms(photos, tmp_p
     assert err.startswith('featloss train: error: --weights imagenet:') and 'leave --weights out' in err
     assert str(tmp_path/'torch') in err and 'squeezenet1_1' in err
     assert not (tmp_path/'o').exists()
+
+
+# --- failing safe: the checks of the "fail safe" issue, each on a real command line ---
+
+def test_non_finite_lr_refused_and_divergence_writes_nothing(photos, tmp_path):
+    msg = one_line_error(featloss('train', 'superres', '--data', photos, '--out', tmp_path/'inf', '--lr', 'inf', *TINY), status=2)
+    assert 'finite' in msg and not (tmp_path/'inf').exists()
+    msg = one_line_error(featloss('train', 'superres', '--data', photos, '--out', tmp_path/'nan', '--lr', '1e30', '--loss', 'mse', *TINY))
+    assert 'diverged' in msg and 'Exception occured' not in msg
+    assert not (tmp_path/'nan').exists()          # no model, no folder
+
+class _Planted:
+    "A pickle that creates `marker` when it is loaded: what a malicious file could do with any code"
+    def __init__(self, marker): self.marker = str(marker)
+    def __reduce__(self):
+        import builtins
+        return (builtins.open, (self.marker, 'w'))
+
+def test_pickle_planted_in_torch_cache_does_not_run_during_train(photos, tmp_path):
+    import torch
+    home, marker = tmp_path/'torch', tmp_path/'code_ran'
+    f = home/'hub'/'checkpoints'/'resnet18-f37072fd.pth'    # torchvision's name for resnet18's ImageNet weights
+    f.parent.mkdir(parents=True); torch.save(_Planted(marker), f)
+    r = subprocess.run([str(FEATLOSS), 'train', 'superres', '--data', str(photos), '--out', str(tmp_path/'o'), '--loss', 'mse', *TINY],
+                       capture_output=True, text=True, timeout=600, env={**ENV, 'TORCH_HOME': str(home)})
+    assert 'checksum' in one_line_error(r) and str(f) in r.stderr
+    assert not marker.exists() and not (tmp_path/'o').exists()
+    torch.load(f, weights_only=False); assert marker.exists()    # the file does run code when unpickled
+
+def test_malicious_model_runs_only_with_trust_pickle(sr_run, tmp_path):
+    import torch
+    out, _ = sr_run
+    marker = tmp_path/'code_ran'; torch.save(_Planted(marker), tmp_path/'evil.pth')
+    Image.new('RGB', (20, 20)).save(tmp_path/'ok.png')
+    assert '--trust-pickle' in one_line_error(featloss('enhance', tmp_path/'evil.pth', tmp_path/'ok.png', tmp_path/'o.png'))
+    assert '--trust-pickle' in one_line_error(featloss('eval', tmp_path/'evil.pth', tmp_path))
+    assert not marker.exists()
+    r = featloss('enhance', tmp_path/'evil.pth', tmp_path/'ok.png', tmp_path/'o.png', '--trust-pickle')
+    assert r.returncode == 1 and marker.exists() and 'runs any code' in r.stderr   # the opt-in does what it says
+    assert not (tmp_path/'o.png').exists()
+
+def test_model_with_nan_weights_refused(sr_run, tmp_path):
+    import torch
+    out, _ = sr_run
+    m = torch.load(out/'model.pth', weights_only=True)
+    k = next(iter(m['state_dict'])); m['state_dict'][k] = m['state_dict'][k] * float('nan')
+    torch.save(m, tmp_path/'nan.pth'); Image.new('RGB', (20, 20)).save(tmp_path/'ok.png')
+    assert 'non-finite' in one_line_error(featloss('enhance', tmp_path/'nan.pth', tmp_path/'ok.png', tmp_path/'o.png'))
+    assert not (tmp_path/'o.png').exists()
+
+def test_two_runs_into_one_out_at_most_one_succeeds(photos, tmp_path):
+    out = tmp_path/'shared_out'
+    cmd = [str(FEATLOSS), 'train', 'superres', '--data', str(photos), '--out', str(out), '--loss', 'mse', *TINY]
+    ps = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV) for _ in range(2)]
+    try: results = [(p.wait(timeout=600), p.stderr.read()) for p in ps]
+    finally:
+        for p in ps: p.kill()
+    assert sum(rc == 0 for rc, _ in results) <= 1, results
+    for rc, err in results:
+        if rc: assert 'another featloss train' in err or '--force' in err, err[-2000:]
+    assert sorted(p.name for p in out.iterdir()) == ['history.csv', 'losses.png', 'model.pth', 'train_log.txt']

@@ -21,6 +21,6 @@ def test_demo_command_writes_figures_tables_and_model(tmp_path):
     assert m and 15 < float(m[2]) < 50, r.stdout[-1000:]
     from featloss.learner import load_enhancer
     from PIL import Image
-    enh = load_enhancer(out/'model.pkl')
+    enh = load_enhancer(out/'model.pth')
     assert enh.task == 'superres' and enh.scale == 4
     assert enh(Image.new('RGB', (21, 13), (120, 80, 40))).size == (84, 52)

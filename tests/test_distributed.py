@@ -27,4 +27,4 @@ def test_two_process_training(tmp_path):
     assert float(rows[-1]['train_loss']) < float(rows[1]['train_loss']), rows
     assert r.stdout.count('featloss train superres:') == 1   # one process reports
     from featloss.learner import load_enhancer
-    assert load_enhancer(out/'model.pkl').scale == 4
+    assert load_enhancer(out/'model.pth').scale == 4

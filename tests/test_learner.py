@@ -35,7 +35,7 @@ def test_tiled_apply_is_exact_for_local_networks():
 
 
 def test_export_load_any_size(sr_learn, tmp_path):
-    f = export_enhancer(sr_learn, tmp_path/'sub'/'model.pkl')
+    f = export_enhancer(sr_learn, tmp_path/'sub'/'model.pth')
     assert f.is_file() and not list(tmp_path.rglob('*.part'))
     enh = load_enhancer(f)
     assert (enh.task, enh.scale) == ('superres', 2)
@@ -74,7 +74,7 @@ def test_residual_superres_starts_as_bicubic():
 
 def test_colorize_keeps_luminance(tmp_path):
     learn = colorize_learner(colorize_dls(size=32, bs=4, n_per_image=2), 'mse', arch=resnet18, pretrained=False)
-    enh = load_enhancer(export_enhancer(learn, tmp_path/'c.pkl'))
+    enh = load_enhancer(export_enhancer(learn, tmp_path/'c.pth'))
     img = embedded_photos(['chelsea'])['chelsea'].resize((90, 61))
     out = enh(img)
     assert out.size == img.size and out.mode == 'RGB'
@@ -95,7 +95,9 @@ def test_bad_model_files(tmp_path):
     (tmp_path/'text.pkl').write_text('hello')
     with pytest.raises(ValueError, match='not a featloss model'): load_enhancer(tmp_path/'text.pkl')
     torch.save(nn.Linear(2, 2), tmp_path/'lin.pkl')
-    with pytest.raises(ValueError, match='holds a Linear'): load_enhancer(tmp_path/'lin.pkl')
+    with pytest.raises(ValueError, match='is a pickle'): load_enhancer(tmp_path/'lin.pkl')     # refused unread
+    with pytest.warns(UserWarning, match='runs any code'), pytest.raises(ValueError, match='holds a Linear'):
+        load_enhancer(tmp_path/'lin.pkl', trust_pickle=True)
     with pytest.raises(ValueError, match='task must be'): Enhancer(nn.Identity(), task='denoise')
 
 
@@ -115,7 +117,7 @@ def test_feature_loss_offline_fallback(monkeypatch, tmp_path):
 def test_large_photo_in_bounded_memory(tmp_path):
     "A 2560-pixel photo goes through in tiles; the process's peak memory stays far below what one whole-image pass needs"
     learn = colorize_learner(colorize_dls(size=32, bs=4, n_per_image=1), 'mse', arch=resnet18, pretrained=False)
-    f = export_enhancer(learn, tmp_path/'c.pkl')
+    f = export_enhancer(learn, tmp_path/'c.pth')
     from featloss.data import image_files
     big = max(image_files(find_shared()/'data'/'photos'), key=lambda p: Image.open(p).size[0] * Image.open(p).size[1])
     code = f"""
