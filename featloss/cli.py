@@ -9,11 +9,12 @@ from pathlib import Path
 from . import __version__
 
 # %% auto #0
-__all__ = ['TASKS', 'LOSSES', 'ARCHS', 'PICKLE_WARNING', 'CLIError', 'build_parser', 'main', 'plot_losses', 'cmd_train',
-           'output_name', 'cmd_enhance', 'cmd_eval']
+__all__ = ['TASKS', 'LOSSES', 'ARCHS', 'PRECISIONS', 'PICKLE_WARNING', 'CLIError', 'build_parser', 'main', 'plot_losses',
+           'cmd_train', 'output_name', 'cmd_enhance', 'cmd_eval']
 
 # %% ../nbs/08_cli.ipynb #ceee0b98
 TASKS, LOSSES, ARCHS = ('superres', 'colorize'), ('feature', 'mse', 'l1'), ('resnet18', 'resnet34', 'resnet50')
+PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')   # featloss.learner.PRECISIONS, without importing torch to parse
 PICKLE_WARNING = ("A model.pth written by featloss holds tensors and a JSON description: loading it runs no code. A "
                   "model pickled by featloss 0.1 (model.pkl) loads only with --trust-pickle, because loading a pickle "
                   "can run any code it holds: pass it only for files you trust.")
@@ -69,6 +70,7 @@ def _train_parser(sub):
     t.add_argument('--bs', type=_positive(int), default=8, help='batch size (per process) (default: 8)')
     _loss_options(t)
     t.add_argument('--seed', type=int, default=42, help='random seed (default: 42)')
+    _precision_option(t, 'train')
     t.add_argument('--force', action='store_true', help="replace the outputs of an earlier run in OUT")
 
 # %% ../nbs/08_cli.ipynb #53e6287f
@@ -85,6 +87,10 @@ def _loss_options(t):
                    help="the U-Net's encoder (default: resnet34, ImageNet weights when they can be had)")
 
 # %% ../nbs/08_cli.ipynb #8182c85d
+def _precision_option(p, what):
+    p.add_argument('--precision', choices=PRECISIONS, default='auto', help=f"{what} in this precision: auto (default) is "
+                   "bf16 on CPUs and GPUs that have it, fp16 on older GPUs, else fp32")
+
 def _trust_option(p):
     p.add_argument('--trust-pickle', action='store_true', help="also load a model pickled by featloss 0.1: loading a "
                    "pickle runs any code it holds, so only for files you trust")
@@ -100,7 +106,8 @@ def _enhance_parser(sub):
                    help='an image file (its extension sets the format), or a folder (created; PNG files)')
     e.add_argument('--tile', type=_tile, default=None, help="tile size in pixels, a multiple of 32 (default: the "
                    "model's, 512); smaller tiles need less memory. Tiles overlap by a quarter of a tile (in multiples "
-                   "of 32, at most the model's 128)")
+                   "of 32, at most the model's 64)")
+    _precision_option(e, 'run the model')
     _trust_option(e)
     e.add_argument('--cpu', action='store_true', help='run on the CPU even when a GPU is there')
 
@@ -115,6 +122,7 @@ def _eval_parser(sub):
     v.add_argument('--scale', type=_positive(int), default=None, help="the pairs' scale (default: the model's)")
     v.add_argument('--csv', metavar='FILE', default=None, help='also write the per-image table as CSV')
     v.add_argument('--save', metavar='DIR', default=None, help="also write the model's outputs (<stem>_SR.png) in DIR")
+    _precision_option(v, 'run the model')
     _trust_option(v)
 
 # %% ../nbs/08_cli.ipynb #6d2d4f17
@@ -327,7 +335,7 @@ def _train_learner(a, source, size, device, loss_kw):
     if a.task == 'superres': dls = superres_dls(source, scale=a.scale, size=size, bs=a.bs, seed=a.seed, device=device)
     else: dls = colorize_dls(source, size=size, bs=a.bs, seed=a.seed, device=device)
     make = superres_learner if a.task == 'superres' else colorize_learner
-    try: return dls, make(dls, a.loss, arch=getattr(torchvision.models, a.arch), **loss_kw)
+    try: return dls, make(dls, a.loss, arch=getattr(torchvision.models, a.arch), precision=a.precision, **loss_kw)
     except WeightsNotFoundError as e:
         why, where = str(e).split('\n')[0].strip(), re.search(r'Expected file: (\S+)', str(e))
         raise CLIError(f"--weights {a.weights}: {why} " + (f"Put the file at {where[1]}, or give" if where else "Give")
@@ -386,7 +394,7 @@ def _train(a, size, loss_kw, source, t0) -> int:
             f"photos from {a.data}, {size}px crops, {len(dls.train)} batches of {a.bs} an epoch"
             + (f" shared by {world} processes" if world > 1 else '') + f"; {a.arch} U-Net, {a.loss} loss"
             + (f" on {learn.loss_func.extractor.arch}" if a.loss == 'feature' else '')
-            + f", {a.epochs} epoch(s), lr {a.lr:g}, {device}"
+            + f", {a.epochs} epoch(s), lr {a.lr:g}, {device}, {learn.precision_note}"
             + f"\nencoder weights: {learn.encoder_source}"
             + (f"\nloss network weights: {learn.loss_func.source}" if a.loss == 'feature' else ''))
     if rank == 0: print(head, flush=True)
@@ -418,6 +426,11 @@ def _load_model(fname, cpu:bool=False, trust_pickle:bool=False):
     except ValueError as e:
         raise CLIError(str(e).replace('pass trust_pickle=True (featloss: --trust-pickle)', 'pass --trust-pickle')) from None
 
+def _precision(p, enh) -> str:
+    "What `--precision p` means for `enh` on its device (an error now if that device can't do it)"
+    from featloss.learner import inference_precision
+    return inference_precision(p, enh.device)
+
 def _inputs(src:Path, dst:Path) -> list[tuple[Path, Path]]:
     "(input, output) file pairs for `enhance`"
     from featloss.data import IMAGE_EXTENSIONS, image_paths
@@ -445,6 +458,7 @@ def cmd_enhance(a) -> int:
     for d in {o.parent for _, o in pairs}: _check_writable(d, 'OUT')
     enh = _load_model(a.model, a.cpu, a.trust_pickle)
     if a.tile: enh.tile, enh.overlap = a.tile, min(enh.overlap, a.tile // 4 // 32 * 32)
+    enh.precision = a.precision; p = _precision(a.precision, enh)
     pairs = [(f, o.with_name(output_name(f, enh.task, enh.scale)) if o.name == '_' else o) for f, o in pairs]
     ins = {f.resolve() for f, _ in pairs}
     if any(o.resolve() in ins for _, o in pairs):
@@ -459,7 +473,7 @@ def cmd_enhance(a) -> int:
         print(f"{f} ({img.width}x{img.height}) -> {o} ({res.width}x{res.height})")
     done = len(pairs) - len(failed)
     what = f"upscaled x{enh.scale}" if enh.task == 'superres' else 'colorized'
-    print(f"{done} image(s) {what} in {time.time() - t0:.1f} s")
+    print(f"{done} image(s) {what} in {time.time() - t0:.1f} s ({p})")
     if failed: raise CLIError(f"{len(failed)} of {len(pairs)} image(s) could not be read: {'; '.join(failed)}")
     return 0
 
@@ -483,6 +497,7 @@ def cmd_eval(a) -> int:
     for f, what in ((a.csv, '--csv'), (a.save, '--save')):
         if f: _check_writable(Path(f) if what == '--save' else Path(f).parent, what)
     enh = _load_model(a.model, trust_pickle=a.trust_pickle)
+    enh.precision = a.precision; _precision(a.precision, enh)
     if enh.task != 'superres': raise CLIError(f"{a.model} is a {enh.task} model: eval measures super-resolution models")
     scale = a.scale or enh.scale
     if scale != enh.scale: raise CLIError(f"{a.model} upscales x{enh.scale}, not x{scale}")

@@ -11,6 +11,8 @@ import numpy as np, torch, torch.nn as nn, torch.nn.functional as F, torchvision
 from PIL import Image
 from fastai.learner import Learner
 from fastai.callback.core import Callback
+from fastai.callback.fp16 import MixedPrecision, AMPMode
+from fastai.torch_core import default_device
 from fastcore.foundation import L
 import fastai.callback.all  # fit_one_cycle, lr_find, to_fp16, progress bars: fastai patches them onto Learner here
 from fastai.layers import NormType
@@ -27,10 +29,12 @@ from .losses import FeatureLoss
 from .metrics import PSNR
 
 # %% auto #0
-__all__ = ['PIXEL_LOSSES', 'feature_loss', 'PixelLoss', 'make_loss', 'encoder_file', 'safe_arch', 'NonFiniteLossError',
-           'StopOnNonFinite', 'unet_config', 'image2image_learner', 'superres_learner', 'colorize_learner', 'log_table',
-           'AddInput', 'make_residual', 'tiled_apply', 'fold_norms', 'inference_model', 'unet_from_config',
-           'check_finite', 'Enhancer', 'save_enhancer', 'export_enhancer', 'load_enhancer']
+__all__ = ['PIXEL_LOSSES', 'PRECISIONS', 'feature_loss', 'PixelLoss', 'make_loss', 'encoder_file', 'safe_arch',
+           'NonFiniteLossError', 'StopOnNonFinite', 'cpu_has_bf16', 'cpu_bf16_speedup', 'resolve_precision',
+           'AutocastPrecision', 'set_precision', 'describe_precision', 'unet_config', 'image2image_learner',
+           'superres_learner', 'colorize_learner', 'log_table', 'AddInput', 'make_residual', 'tiled_apply',
+           'fold_norms', 'inference_model', 'unet_from_config', 'check_finite', 'inference_precision', 'Enhancer',
+           'save_enhancer', 'export_enhancer', 'load_enhancer']
 
 # %% ../nbs/05_learner.ipynb #10a2e0b3
 def feature_loss(backbone:str|None=None, weights='auto', **kwargs) -> FeatureLoss:
@@ -138,6 +142,71 @@ class StopOnNonFinite(Callback):
             f"(epoch {self.epoch}, batch {self.iter}): training diverged"
             + (f"; try a learning rate below {lr:.3g}" if lr else ''))
 
+# %% ../nbs/05_learner.ipynb #b4c7a094
+PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
+
+def cpu_has_bf16() -> bool:
+    "Whether this CPU has bfloat16 instructions (x86 AVX512-BF16 or AMX, Arm BF16)"
+    try: info = Path('/proc/cpuinfo').read_text()
+    except OSError: return False
+    return bool(re.search(r'\b(avx512_bf16|amx_bf16|bf16)\b', info))
+
+@functools.cache
+def cpu_bf16_speedup(backward:bool=True) -> float:
+    "How many times faster bf16 autocast runs a small U-Net-like conv block than fp32 on this CPU (measured, ~0.5 s)"
+    from featloss.core import median_time
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        net = nn.Sequential(nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.Conv2d(64, 64, 3, padding=1))
+        x = torch.randn(8, 64, 48, 48)
+    def run(bf16):
+        with torch.set_grad_enabled(backward), torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16): y = net(x)
+        if backward: y.float().mean().backward()
+    return median_time(lambda: run(False), n=3) / median_time(lambda: run(True), n=3)
+
+def _cpu_auto(backward:bool) -> str:
+    return 'bf16' if cpu_has_bf16() and cpu_bf16_speedup(backward) >= 1.2 else 'fp32'
+
+def resolve_precision(precision:str='auto', device=None) -> str:
+    "'fp32', 'bf16' or 'fp16' for `precision` on `device`: 'auto' is bf16 where it is faster, fp16 on older GPUs"
+    if precision not in PRECISIONS: raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+    dev = torch.device(device if device is not None else default_device()).type
+    if precision == 'auto':
+        if dev == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
+        return _cpu_auto(backward=True) if dev == 'cpu' else 'fp32'
+    if precision == 'fp16' and dev != 'cuda': raise ValueError("fp16 mixed precision needs a GPU: on a CPU use bf16")
+    if precision == 'bf16' and dev == 'cuda' and not torch.cuda.is_bf16_supported():
+        raise ValueError("this GPU has no bfloat16: use fp16")
+    return precision
+
+# %% ../nbs/05_learner.ipynb #706c107d
+class AutocastPrecision(MixedPrecision):
+    "fastai's `MixedPrecision` (autocast, and `GradScaler` for fp16) on the learner's own device, CPU included"
+    def before_fit(self):
+        dev = torch.device(getattr(self.dls, 'device', None) or 'cpu').type
+        bf16 = AMPMode(self.amp_mode) == AMPMode.BF16
+        if bf16 and dev == 'cuda' and not torch.cuda.is_bf16_supported(): raise ValueError("this GPU has no bfloat16")
+        dtype = torch.bfloat16 if bf16 else torch.float16
+        self.kwargs['enabled'] = dtype == torch.float16   # bf16 has float32's range: no loss scaling
+        self.autocast = torch.autocast(dev, dtype=dtype)
+        self.learn.scaler, self.scales = torch.amp.GradScaler(dev, **self.kwargs), L()
+
+def set_precision(learn:Learner, precision:str='auto') -> Learner:
+    "Train `learn` in `precision` (`resolve_precision`) with `AutocastPrecision`; `learn.precision` says which it got"
+    learn.remove_cbs([cb for cb in learn.cbs if isinstance(cb, MixedPrecision)])
+    p = resolve_precision(precision, getattr(learn.dls, 'device', None))
+    if p != 'fp32': learn.add_cb(AutocastPrecision(amp_mode=p))
+    learn.precision = p
+    learn.precision_note = p if precision != 'auto' else describe_precision(p, getattr(learn.dls, 'device', None))
+    return learn
+
+def describe_precision(used:str, device=None, backward:bool=True) -> str:
+    "`used` (what 'auto' chose on `device`) with the reason, for logs"
+    dev = torch.device(device if device is not None else default_device()).type
+    if dev == 'cpu' and cpu_has_bf16():
+        return f"{used} (auto: bf16 autocast measured {cpu_bf16_speedup(backward):.2f}x fp32's speed on this CPU)"
+    return f"{used} (auto{': no bf16 instructions on this CPU' if dev == 'cpu' else ''})"
+
 # %% ../nbs/05_learner.ipynb #2eccf01b
 _UNET_KEYS = ('n_out', 'n_in', 'blur', 'blur_final', 'self_attention', 'y_range', 'last_cross', 'bottle', 'norm_type', 'cut')
 _LEARNER_KEYS = ('loss_func', 'opt_func', 'lr', 'splitter', 'cbs', 'metrics', 'path', 'model_dir', 'wd', 'wd_bn_bias',
@@ -174,9 +243,10 @@ def image2image_learner(
     task:str='superres', # 'superres' or 'colorize': recorded for `export_enhancer`
     scale:int|None=None, # the super-resolution factor (default: `dls.scale`)
     residual:bool=False, # learn a correction added to the input (`make_residual`)
+    precision:str='auto', # 'auto' (bf16 where the hardware has it, `resolve_precision`), 'fp32', 'bf16' or 'fp16'
     **kwargs # passed to fastai's `unet_learner`
 ) -> Learner:
-    "A lesson-7 U-Net `Learner` (blur, self-attention, weight norm, `y_range=(-3,3)`, wd 1e-3) that stops on a NaN loss"
+    "A lesson-7 U-Net `Learner` (blur, self-attention, weight norm, `y_range=(-3,3)`, wd 1e-3), mixed precision"
     loss_func = make_loss(loss, backbone, weights)
     if metrics is None:
         names = getattr(loss_func, 'metric_names', [])
@@ -188,7 +258,7 @@ def image2image_learner(
     if residual: make_residual(learn.model)
     learn.task, learn.scale = task, scale or getattr(dls, 'scale', 1)
     learn.unet_config = unet_config(arch, kw, _img_size(dls), residual)
-    return learn
+    return set_precision(learn, precision)
 
 # %% ../nbs/05_learner.ipynb #962e9152
 def superres_learner(
@@ -261,7 +331,7 @@ def _pad_to(x, H, W):
     return F.pad(x[None], (0, pw, 0, ph), mode=mode)[0]
 
 # %% ../nbs/05_learner.ipynb #eeafb637
-def tiled_apply(f, x:torch.Tensor, tile:int=512, overlap:int=128, bs:int=1, multiple:int=32) -> torch.Tensor:
+def tiled_apply(f, x:torch.Tensor, tile:int=512, overlap:int=64, bs:int=1, multiple:int=32) -> torch.Tensor:
     "Apply the image-to-image function `f` to `x` (c,h,w) in overlapping tiles, blended so no seam shows"
     if x.ndim != 3: raise ValueError(f"Expected one image (c,h,w), got shape {tuple(x.shape)}")
     if tile % multiple or overlap % multiple or not 0 <= overlap < tile:
@@ -323,6 +393,12 @@ def check_finite(model:nn.Module, what='the model'):
                              "the training that made it diverged")
     return model
 
+# %% ../nbs/05_learner.ipynb #22522b5d
+def inference_precision(precision:str='auto', device=None) -> str:
+    "`resolve_precision` for inference: on a CPU, 'auto' is bf16 only if a forward pass alone is measured faster in it"
+    dev = torch.device(device if device is not None else default_device()).type
+    return _cpu_auto(backward=False) if precision == 'auto' and dev == 'cpu' else resolve_precision(precision, device)
+
 # %% ../nbs/05_learner.ipynb #46e10b90
 def _stats(learn):
     "The mean and std of the `Normalize` in `learn.dls`, as tuples (ImageNet's if there is none)"
@@ -335,13 +411,15 @@ def _stats(learn):
 class Enhancer:
     "A trained image-to-image network for inference, without loss network, optimiser or data: any image size"
     def __init__(self, model:nn.Module, task:str='superres', scale:int=1, mean=imagenet_mean, std=imagenet_std,
-                 tile:int=512, overlap:int=128, keep_luma:bool=True, unet_config:dict|None=None):
+                 tile:int=512, overlap:int=64, keep_luma:bool=True, unet_config:dict|None=None,
+                 precision:str='auto'):
         if task not in ('superres', 'colorize'):
             raise ValueError(f"task must be 'superres' or 'colorize', not {task!r}")
-        self.model, self.task, self.scale = model.eval(), task, int(scale)
+        self.model, self.task, self.scale = model.eval().to(memory_format=torch.channels_last), task, int(scale)
         self.mean, self.std = tuple(mean), tuple(std)
         self.tile, self.overlap, self.keep_luma = tile, overlap, keep_luma
         self.unet_config = unet_config   # how to build `model` again (`unet_from_config`): needed to save it
+        self.precision = precision       # autocast dtype on the device it runs on (`resolve_precision`)
 
     @property
     def device(self) -> torch.device: return next(self.model.parameters()).device
@@ -354,8 +432,13 @@ class Enhancer:
         return img.convert('L').convert('RGB')
 
     def _net(self, xb):
-        m, s = [torch.tensor(v, device=self.device).view(1, -1, 1, 1) for v in (self.mean, self.std)]
-        with torch.no_grad(): return (self.model((xb.to(self.device) - m) / s).float() * s + m).clamp(0, 1)
+        dev = self.device
+        m, s = [torch.tensor(v, device=dev).view(1, -1, 1, 1) for v in (self.mean, self.std)]
+        p = inference_precision(self.precision, dev)
+        with torch.no_grad(), torch.autocast(dev.type, dtype=torch.bfloat16 if p == 'bf16' else torch.float16,
+                                             enabled=p != 'fp32'):
+            y = self.model(((xb.to(dev) - m) / s).contiguous(memory_format=torch.channels_last))
+        return (y.float() * s + m).clamp(0, 1)
 
     def __call__(self, img) -> Image.Image:
         "Enhance `img` (a PIL image or a file name): any size, in tiles of `tile` pixels"
@@ -370,7 +453,8 @@ class Enhancer:
         return out
 
     def __repr__(self):
-        return f"Enhancer(task={self.task!r}, scale={self.scale}, tile={self.tile}, overlap={self.overlap})"
+        return (f"Enhancer(task={self.task!r}, scale={self.scale}, tile={self.tile}, overlap={self.overlap}, "
+                f"precision={self.precision!r})")
 
 # %% ../nbs/05_learner.ipynb #dd5dfad7
 _FORMAT = 'featloss.Enhancer'
