@@ -385,7 +385,9 @@ def _train(a, size, loss_kw, source, t0) -> int:
     import torch
     from fastai.torch_core import set_seed, rank_distrib, num_distrib
     from featloss.distributed import distributed_ctx, replica_digests, local_device
+    from featloss.learner import resolve_precision
     rank, device = rank_distrib(), local_device()
+    resolve_precision(a.precision, device)   # fp16 on a CPU, bf16 on a GPU without it: say so before any work
     set_seed(a.seed)
     _check_fits(a, size, source, device)
     dls, learn = _train_learner(a, source, size, device, loss_kw)

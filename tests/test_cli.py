@@ -234,3 +234,18 @@ def test_two_runs_into_one_out_at_most_one_succeeds(photos, tmp_path):
     for rc, err in results:
         if rc: assert 'another featloss train' in err or '--force' in err, err[-2000:]
     assert sorted(p.name for p in out.iterdir()) == ['history.csv', 'losses.png', 'model.pth', 'train_log.txt']
+
+
+# --- mixed precision ---
+
+def test_train_in_bf16_and_refuse_fp16_on_cpu(photos, tmp_path):
+    "bf16 autocast on the CPU trains through fastai's callback API (on the fastai under test); fp16 needs a GPU"
+    r = featloss('train', 'superres', '--data', photos, '--out', tmp_path/'bf', '--loss', 'mse', '--precision', 'bf16', *TINY)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.splitlines()[0].endswith(', bf16') and (tmp_path/'bf'/'model.pth').is_file()
+    r = featloss('enhance', tmp_path/'bf'/'model.pth', photos/'coffee.jpg', tmp_path/'c.png', '--precision', 'bf16', '--tile', 128)
+    assert r.returncode == 0 and '(bf16)' in r.stdout, r.stderr[-2000:]
+    import torch
+    if not torch.cuda.is_available():
+        msg = one_line_error(featloss('train', 'superres', '--data', photos, '--out', tmp_path/'f16', '--precision', 'fp16', *TINY))
+        assert 'needs a GPU' in msg and not (tmp_path/'f16').exists()
