@@ -243,7 +243,8 @@ def test_train_in_bf16_and_refuse_fp16_on_cpu(photos, tmp_path):
     r = featloss('train', 'superres', '--data', photos, '--out', tmp_path/'bf', '--loss', 'mse', '--precision', 'bf16', *TINY)
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.splitlines()[0].endswith(', bf16') and (tmp_path/'bf'/'model.pth').is_file()
-    r = featloss('enhance', tmp_path/'bf'/'model.pth', photos/'coffee.jpg', tmp_path/'c.png', '--precision', 'bf16', '--tile', 128)
+    Image.open(photos/'coffee.jpg').resize((64, 48)).save(tmp_path/'small.png')
+    r = featloss('enhance', tmp_path/'bf'/'model.pth', tmp_path/'small.png', tmp_path/'c.png', '--precision', 'bf16', '--tile', 128)
     assert r.returncode == 0 and '(bf16)' in r.stdout, r.stderr[-2000:]
     import torch
     if not torch.cuda.is_available():
