@@ -13,8 +13,8 @@ from .core import (
 
 # %% auto #0
 __all__ = ['BACKBONES', 'vgg_layer_names', 'check_backbone', 'layer_names', 'WeightsNotFoundError', 'WeightsMismatchError',
-           'imagenet_weights_file', 'imagenet_file', 'load_state_checked', 'load_features', 'resolve_weights',
-           'FeatureExtractor']
+           'imagenet_weights_file', 'imagenet_file', 'load_refusal', 'load_state_checked', 'load_features',
+           'resolve_weights', 'FeatureExtractor']
 
 # %% ../nbs/01_features.ipynb #c1eaa1df
 def vgg_layer_names(features:nn.Sequential) -> list[str]:
@@ -82,20 +82,25 @@ def imagenet_file(arch:str) -> Path:
             f"or weights=None for a seeded random network.") from None
     return f
 
-def _refused(path, e) -> WeightsMismatchError:
-    "Why `torch.load(path, weights_only=True)` failed with `e`, without torch's advice to load the file unsafely"
+def load_refusal(e:Exception) -> tuple[str|None, str]:
+    "Why `torch.load(..., weights_only=True)` refused a file: (the Python global a pickle names, else None; the reason)"
     msg = str(e)
     glob = re.search(r'Unsupported global: GLOBAL ([\w.]+)', msg)
-    if isinstance(e, pickle.UnpicklingError) and glob:
-        return WeightsMismatchError(
-            f"{path} holds Python objects, not only tensors (a pickled model? Unsupported global: GLOBAL {glob[1]}): "
-            "featloss never unpickles weights files, as unpickling can run code. "
-            "Save model.state_dict() with torch.save and pass that file.")
+    if isinstance(e, pickle.UnpicklingError) and glob: return glob[1], msg
     if 'weights_only' in msg:  # torch's refusal advises loading with weights_only=False: keep only its diagnosis
         why = re.search(r'WeightsUnpickler error:\s*(.*?)\s*(?:\n\s*\n|$)', msg, re.S)
         msg = why[1] if why and why[1] else 'not a file torch.save wrote'
-    msg = msg or 'the file is empty or cut short'
-    return WeightsMismatchError(f"{path} is not a PyTorch state_dict ({type(e).__name__}: {msg})")
+    return None, msg or 'the file is empty or cut short'
+
+def _refused(path, e) -> WeightsMismatchError:
+    "The error for a weights file that `torch.load(path, weights_only=True)` refused with `e` (`load_refusal`)"
+    glob, why = load_refusal(e)
+    if glob is not None:
+        return WeightsMismatchError(
+            f"{path} holds Python objects, not only tensors (a pickled model? Unsupported global: GLOBAL {glob}): "
+            "featloss never unpickles weights files, as unpickling can run code. "
+            "Save model.state_dict() with torch.save and pass that file.")
+    return WeightsMismatchError(f"{path} is not a PyTorch state_dict ({type(e).__name__}: {why})")
 
 def _read_state(path):
     "The state dict in `path`, read with `weights_only=True`: a file cannot run code"

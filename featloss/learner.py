@@ -24,7 +24,7 @@ from .core import (image2tensor, tensor2image, imagenet_mean, imagenet_std, as_p
                            bicubic_upscale)
 from .data import open_rgb
 from . import __version__
-from .features import resolve_weights, WeightsNotFoundError, WeightsMismatchError, _read_state
+from .features import resolve_weights, WeightsNotFoundError, WeightsMismatchError, _read_state, load_refusal
 from .losses import FeatureLoss
 from .metrics import PSNR
 
@@ -478,7 +478,6 @@ def export_enhancer(learn:Learner, fname='model.pth', task:str|None=None, scale:
                          "this learner's model has no description: save learn.model.state_dict() with torch.save")
     mean, std = _stats(learn)
     task, scale = task or getattr(learn, 'task', 'superres'), scale or getattr(learn, 'scale', 1)
-    check_finite(learn.model, 'the model')
     return save_enhancer(Enhancer(inference_model(learn.model), task, scale, mean, std, unet_config=learn.unet_config),
                          fname)
 
@@ -506,6 +505,7 @@ def _unpickle(fname) -> Enhancer:
     if not isinstance(enh, Enhancer):
         raise ValueError(f"{fname} is not a featloss model file (it holds a {type(enh).__name__})")
     enh.unet_config = getattr(enh, 'unet_config', None)
+    check_finite(enh.model, str(fname))
     return enh
 
 # %% ../nbs/05_learner.ipynb #d655e91b
@@ -514,17 +514,13 @@ def load_enhancer(fname, device=None, trust_pickle:bool=False) -> Enhancer:
     fname = Path(fname)
     if not fname.is_file(): raise FileNotFoundError(f"No model file {fname}")
     try: obj = torch.load(fname, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as e:
-        if 'Unsupported global' not in str(e):   # torch's word for a pickle that names Python objects
-            why = m[1] if (m := re.search(r'WeightsUnpickler error: ([^\n]{1,200})', str(e))) else 'not written by torch.save'
-            raise ValueError(f"{fname} is not a featloss model file ({why})") from None
+    except Exception as e:
+        glob, why = load_refusal(e)
+        if glob is None: raise ValueError(f"{fname} is not a featloss model file ({type(e).__name__}: {why[:200]})") from None
         if not trust_pickle:
             raise ValueError(f"{fname} is a pickle (a model saved by featloss 0.1, or not a featloss model): loading it "
                              "would run any code it holds, so featloss does not. Only if you trust the file, pass "
                              "trust_pickle=True (featloss: --trust-pickle)") from None
         enh = _unpickle(fname)
-    except Exception as e:
-        raise ValueError(f"{fname} is not a featloss model file ({type(e).__name__}: {str(e)[:200]})") from None
     else: enh = _from_description(fname, obj)
-    check_finite(enh.model, str(fname))
     return enh.to(device) if device is not None else enh
