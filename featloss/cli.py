@@ -308,14 +308,13 @@ def _free_memory(device) -> int|None:
     try: return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
     except (ValueError, OSError, AttributeError): return None
 
-def _check_fits(a, size, source, device):
-    "Refuse a `--size` larger than every photo of the data, or a batch the memory cannot hold, before building anything"
+def _check_fits(a, size, items, device):
+    "Refuse a `--size` larger than every photo in `items`, or a batch the memory cannot hold, before building a network"
     from PIL import Image
-    from featloss.data import source_items
     def short_side(it):
         if isinstance(it, Image.Image): return min(it.size)
         with Image.open(it) as im: return min(im.size)
-    longest = max(short_side(it) for it in source_items(source))
+    longest = max(short_side(it) for it in items)
     if size > longest:
         raise CLIError(f"--size {size} is larger than the shorter side of every photo in {a.data} (at most {longest} px): "
                        f"the crops would be enlarged photos. Use --size {longest} or less")
@@ -334,6 +333,7 @@ def _train_learner(a, source, size, device, loss_kw):
     from featloss.learner import superres_learner, colorize_learner
     if a.task == 'superres': dls = superres_dls(source, scale=a.scale, size=size, bs=a.bs, seed=a.seed, device=device)
     else: dls = colorize_dls(source, size=size, bs=a.bs, seed=a.seed, device=device)
+    _check_fits(a, size, [*dls.train_ds.items, *dls.valid_ds.items], device)   # the photos the data found and checked
     make = superres_learner if a.task == 'superres' else colorize_learner
     try: return dls, make(dls, a.loss, arch=getattr(torchvision.models, a.arch), precision=a.precision, **loss_kw)
     except WeightsNotFoundError as e:
@@ -389,7 +389,6 @@ def _train(a, size, loss_kw, source, t0) -> int:
     rank, device = rank_distrib(), local_device()
     resolve_precision(a.precision, device)   # fp16 on a CPU, bf16 on a GPU without it: say so before any work
     set_seed(a.seed)
-    _check_fits(a, size, source, device)
     dls, learn = _train_learner(a, source, size, device, loss_kw)
     world = max(1, num_distrib())
     head = (f"featloss train {a.task}: {len(dls.train_ds.items)} training and {len(dls.valid_ds.items)} validation "
