@@ -17,7 +17,7 @@ _EXPORTS = {
     'data': 'embedded_photos photo_batch training_photos open_rgb Crappifier pair_dls superres_dls colorize_dls',
     'features': 'FeatureExtractor load_features resolve_weights WeightsNotFoundError WeightsMismatchError',
     'losses': 'FeatureLoss StyleLoss TVLoss ComponentLoss gram_matrix total_variation',
-    'metrics': 'psnr_y ssim_y haarpsi colorfulness psnr_rgb evaluate_pairs PSNR SSIM HaarPSI Colorfulness',
+    'metrics': 'psnr_y ssim_y haarpsi lpips_distance colorfulness psnr_rgb evaluate_pairs PSNR SSIM HaarPSI LPIPS Colorfulness',
     'learner': 'superres_learner colorize_learner feature_loss Enhancer export_enhancer load_enhancer tiled_apply',
     'style': 'StyleTransferLoss TransformerNet gatys_learner fast_style_learner image_learner stylize',
     'distributed': 'distributed_ctx'}

@@ -9,12 +9,13 @@ from pathlib import Path
 from . import __version__
 
 # %% auto #0
-__all__ = ['TASKS', 'LOSSES', 'ARCHS', 'PRECISIONS', 'PICKLE_WARNING', 'CLIError', 'build_parser', 'main', 'plot_losses',
-           'cmd_train', 'output_name', 'cmd_enhance', 'cmd_eval']
+__all__ = ['TASKS', 'LOSSES', 'ARCHS', 'PRECISIONS', 'LPIPS_CHOICES', 'PICKLE_WARNING', 'CLIError', 'build_parser', 'main',
+           'plot_losses', 'cmd_train', 'output_name', 'cmd_enhance', 'cmd_eval']
 
 # %% ../nbs/08_cli.ipynb #ceee0b98
 TASKS, LOSSES, ARCHS = ('superres', 'colorize'), ('feature', 'mse', 'l1'), ('resnet18', 'resnet34', 'resnet50')
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')   # featloss.learner.PRECISIONS, without importing torch to parse
+LPIPS_CHOICES = ('auto', 'alex', 'squeeze', 'vgg', 'none')   # featloss.metrics.LPIPS_NETS and none
 PICKLE_WARNING = ("A model.pth written by featloss holds tensors and a JSON description: loading it runs no code. A "
                   "model pickled by featloss 0.1 (model.pkl) loads only with --trust-pickle, because loading a pickle "
                   "can run any code it holds: pass it only for files you trust.")
@@ -113,15 +114,19 @@ def _enhance_parser(sub):
 
 def _eval_parser(sub):
     v = sub.add_parser('eval', formatter_class=_F, epilog=PICKLE_WARNING,
-        help='PSNR-Y, SSIM-Y and HaarPSI of a super-resolution model against bicubic',
+        help='PSNR-Y, SSIM-Y, HaarPSI and LPIPS of a super-resolution model against bicubic',
         description="Evaluate MODEL on the <stem>_LR.png / <stem>_HR.png pairs of PAIRS_DIR (shared/data/sr layout: "
                     "PAIRS_DIR itself or its x<scale> subfolder), beside bicubic, with the literature's conventions "
-                    "(Y channel, `scale` pixels shaved).")
+                    "(Y channel, `scale` pixels shaved; LPIPS on RGB, same shave).")
     v.add_argument('model', metavar='MODEL', help='a super-resolution model.pth written by `featloss train`')
     v.add_argument('pairs_dir', metavar='PAIRS_DIR', help='folder of LR/HR pairs, e.g. ../shared/data/sr/Set5')
     v.add_argument('--scale', type=_positive(int), default=None, help="the pairs' scale (default: the model's)")
     v.add_argument('--csv', metavar='FILE', default=None, help='also write the per-image table as CSV')
     v.add_argument('--save', metavar='DIR', default=None, help="also write the model's outputs (<stem>_SR.png) in DIR")
+    v.add_argument('--lpips', choices=LPIPS_CHOICES, default='auto', help="the LPIPS variant (its network): auto "
+                   "(default) is alex, the paper's, if torchvision's ImageNet AlexNet weights can be had, else squeeze "
+                   "from the shared folder's offline weights, else no LPIPS column; a named one fails without its "
+                   "weights; none leaves LPIPS out")
     _precision_option(v, 'run the model')
     _trust_option(v)
 
@@ -479,20 +484,43 @@ def cmd_enhance(a) -> int:
     return 0
 
 # %% ../nbs/08_cli.ipynb #90329b49
+_LPIPS_SHORT = {'alex': 'alex', 'squeeze': 'sq', 'vgg': 'vgg'}
+
 def _table(df) -> str:
-    "A plain-text table of `evaluate_pairs`'s result: a row per image and the mean, PSNR-Y, SSIM-Y, HaarPSI per method"
-    methods = list(dict.fromkeys(c.rsplit('_', 2 if c.endswith(('_psnr_y', '_ssim_y')) else 1)[0] for c in df.columns))
-    head = f"{'image':<14}" + ''.join(f"{m + ' PSNR-Y':>15}{'SSIM-Y':>8}{'HaarPSI':>9}" for m in methods)
+    "A plain-text table of `evaluate_pairs`'s result: a row per image and the mean; PSNR-Y, SSIM-Y, HaarPSI, LPIPS per method"
+    lp = next((c.rsplit('_lpips_', 1)[1] for c in df.columns if '_lpips_' in c), None)
+    cols = [('psnr_y', 'PSNR-Y', 8, '.2f'), ('ssim_y', 'SSIM-Y', 8, '.4f'), ('haarpsi', 'HaarPSI', 9, '.4f')]
+    if lp: cols.append((f'lpips_{lp}', f'LPIPS-{_LPIPS_SHORT.get(lp, lp)}', 11, '.4f'))
+    methods = list(dict.fromkeys(c[:-len(k) - 1] for c in df.columns for k, *_ in cols if c.endswith('_' + k)))
+    wide = lambda i, w: w + 7 if i == 0 else w  # the first column also holds the method's name
+    head = f"{'image':<14}" + ''.join(f"{(m + ' ' + t) if i == 0 else t:>{wide(i, w)}}"
+                                      for m in methods for i, (_, t, w, _) in enumerate(cols))
     lines = [head, '-' * len(head)]
     for img, r in df.iterrows():
         if img == 'mean': lines.append('-' * len(head))
-        cols = (f"{r[m + '_psnr_y']:>15.2f}{r[m + '_ssim_y']:>8.4f}{r[m + '_haarpsi']:>9.4f}" for m in methods)
-        lines.append(f"{str(img)[:13]:<14}" + ''.join(cols))
+        vals = (f"{r[m + '_' + k]:>{wide(i, w)}{f}}" for m in methods for i, (k, _, w, f) in enumerate(cols))
+        lines.append(f"{str(img)[:13]:<14}" + ''.join(vals))
     return '\n'.join(lines)
+
+def _lpips_choice(net:str) -> tuple[str|None, str]:
+    "The LPIPS net `featloss eval --lpips net` measures with (None: no LPIPS column), and the line that says which"
+    if net == 'none': return None, "LPIPS: left out (--lpips none)"
+    from featloss.metrics import lpips_variant
+    from featloss.features import WeightsNotFoundError
+    with warnings.catch_warnings():  # a fallback is said in the line below, not as a warning
+        warnings.simplefilter('ignore')
+        try: variant, source = lpips_variant(net)
+        except WeightsNotFoundError as e:
+            if net != 'auto': raise
+            return None, f"LPIPS: left out, as no weights for it could be had. {' '.join(str(e).split())}"
+    line = f"{variant} (lower is better), network weights: {source}"
+    if net == 'auto' and variant != 'LPIPS-alex':
+        line += " (not LPIPS-alex, the paper's variant: torchvision's ImageNet AlexNet weights could not be had)"
+    return variant.removeprefix('LPIPS-'), line
 
 @_command
 def cmd_eval(a) -> int:
-    "`featloss eval`: PSNR-Y, SSIM-Y and HaarPSI of a super-resolution model and of bicubic on LR/HR pairs"
+    "`featloss eval`: PSNR-Y, SSIM-Y, HaarPSI and LPIPS of a super-resolution model and of bicubic on LR/HR pairs"
     from featloss.metrics import evaluate_pairs, sr_pairs
     from featloss.core import atomic_write
     for f, what in ((a.csv, '--csv'), (a.save, '--save')):
@@ -503,11 +531,13 @@ def cmd_eval(a) -> int:
     scale = a.scale or enh.scale
     if scale != enh.scale: raise CLIError(f"{a.model} upscales x{enh.scale}, not x{scale}")
     n = len(sr_pairs(a.pairs_dir, scale))
+    lpips, lpips_line = _lpips_choice(a.lpips)  # after the cheap checks: it may download AlexNet's weights
     t0 = time.time()
-    df = evaluate_pairs(a.pairs_dir, enh, scale=scale, out_dir=a.save, name='model', progress=n > 1)
-    print(f"x{scale} super-resolution on {n} image pair(s) of {a.pairs_dir} "
-          f"(Y channel, {scale} px shaved; higher is better):")
+    df = evaluate_pairs(a.pairs_dir, enh, scale=scale, out_dir=a.save, name='model', progress=n > 1, lpips=lpips)
+    print(f"x{scale} super-resolution on {n} image pair(s) of {a.pairs_dir} ({scale} px shaved; PSNR-Y, SSIM-Y, HaarPSI "
+          f"on Y, higher is better" + ("; LPIPS on RGB, lower is better):" if lpips else "):"))
     print(_table(df))
+    print(lpips_line)
     if a.csv: atomic_write(a.csv, lambda t: df.to_csv(t, float_format='%.6g'))
     print(f"({time.time() - t0:.1f} s)")
     return 0

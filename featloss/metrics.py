@@ -4,17 +4,23 @@
 
 # %% ../nbs/04_metrics.ipynb #a98533e3
 from __future__ import annotations
+from collections import OrderedDict
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-import numpy as np, torch, torch.nn.functional as F
+import re, warnings
+import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from PIL import Image
 from fastai.learner import Metric
-from .core import as_plain, atomic_write, bicubic_upscale, check_input_range, deprecated, to_unit
+from .core import (as_plain, atomic_write, bicubic_upscale, check_input_range, deprecated, to_unit, imagenet_denorm,
+                           offline_weights, warn_once)
+from .features import (WeightsNotFoundError, WeightsMismatchError, imagenet_file, imagenet_weights_file,
+                               load_state_checked, _read_state, _features_state, _imagenet_url)
 
 # %% auto #0
-__all__ = ['colourfulness', 'Colourfulness', 'to_255', 'rgb_to_y', 'psnr_y', 'ssim_y', 'haarpsi', 'colorfulness', 'psnr_rgb',
-           'grad_magnitude', 'hf_energy', 'ImageMetric', 'PSNR', 'SSIM', 'HaarPSI', 'Colorfulness', 'sr_pairs',
-           'evaluate_pairs']
+__all__ = ['LPIPS_NETS', 'colourfulness', 'Colourfulness', 'to_255', 'rgb_to_y', 'psnr_y', 'ssim_y', 'haarpsi', 'lpips_variant',
+           'lpips_model', 'lpips_distance', 'colorfulness', 'psnr_rgb', 'grad_magnitude', 'hf_energy', 'ImageMetric',
+           'PSNR', 'SSIM', 'HaarPSI', 'Colorfulness', 'LPIPS', 'sr_pairs', 'evaluate_pairs']
 
 # %% ../nbs/04_metrics.ipynb #3a2b5fa0
 _RANGE_TOL = 1e-3  # float images may overshoot [0,1] by rounding error only
@@ -154,6 +160,114 @@ def haarpsi(sr, hr, shave:int=0, scales:int=3, subsample:bool=True, c:float=30.,
     score = (torch.logit(score) / alpha)**2
     return score if batched else score[0]
 
+# %% ../nbs/04_metrics.ipynb #530a1e5f
+_LPIPS_TRUNKS = {'alex': 'alexnet', 'squeeze': 'squeezenet1_1', 'vgg': 'vgg16'}  # lpips's names -> torchvision's
+LPIPS_NETS = ('auto', *_LPIPS_TRUNKS)
+_LPIPS_MIN_SIZE = {'alex': 31, 'squeeze': 17, 'vgg': 16}  # the smallest image each trunk can take (measured below)
+_lpips_trunks = {}  # net -> (net, trunk weights file, where it comes from), resolved once per process
+
+def _lpips_trunk(net:str='auto') -> tuple[str, Path, str]:
+    "(lpips net, trunk weights file, where it comes from) for `net`: ImageNet's, else offline SqueezeNet, else an error"
+    if not isinstance(net, str) or net not in LPIPS_NETS:
+        raise ValueError(f"LPIPS net must be one of {LPIPS_NETS}, not {net!r}")
+    if net in _lpips_trunks: return _lpips_trunks[net]
+    first = 'alex' if net == 'auto' else net
+    arch = _LPIPS_TRUNKS[first]
+    try: res = first, imagenet_file(arch), f"torchvision's ImageNet weights of {arch} ({imagenet_weights_file(arch)})"
+    except WeightsNotFoundError as e:
+        why = str(e).split('\n')[0]
+        sq, off = imagenet_weights_file('squeezenet1_1'), offline_weights('squeezenet1_1')
+        if net == 'auto' and sq.is_file(): res = 'squeeze', sq, f"torchvision's ImageNet weights of squeezenet1_1 ({sq})"
+        elif net in ('auto', 'squeeze') and off is not None:
+            res = 'squeeze', off, f"the offline ImageNet weights of squeezenet1_1 ({off})"
+        else:
+            alt = (", or make the shared folder's weights/squeezenet1_1-features-imagenet.pth reachable (the shared "
+                   "folder beside the repository, or FEATLOSS_SHARED)" if net in ('auto', 'squeeze') else "")
+            raise WeightsNotFoundError(
+                f"No LPIPS-{first}: {why}\n"
+                f"Copy {imagenet_weights_file(arch).name} (from {_imagenet_url(arch)}) to {imagenet_weights_file(arch)} "
+                f"(TORCH_HOME sets the folder){alt}. featloss does not fall back to a random trunk: "
+                "under the calibrated linear layers it would give numbers that mean nothing.") from None
+        warn_once(f"featloss: {why} LPIPS uses {res[2]}: LPIPS-squeeze"
+                  + (", not the paper's default LPIPS-alex." if first == 'alex' else "."))
+    _lpips_trunks[net] = res
+    if net == 'auto': _lpips_trunks.setdefault(res[0], res)  # and the variant it chose has these weights too
+    return res
+
+def lpips_variant(net:str='auto') -> tuple[str, str]:
+    "The LPIPS variant `net` gives ('LPIPS-alex', 'LPIPS-squeeze' or 'LPIPS-vgg') and where its trunk's weights come from"
+    name, _, source = _lpips_trunk(net)
+    return f'LPIPS-{name}', f"{source}; linear layers v0.1 of the lpips package"
+
+# %% ../nbs/04_metrics.ipynb #5b47fa16
+def _lpips_lins_file(name:str) -> Path:
+    import lpips
+    return Path(lpips.__file__).parent/'weights'/'v0.1'/f'{name}.pth'
+
+def _load_trunk(trunk:nn.Module, sd:dict, source:str):
+    "Load a state dict of torchvision's `features` into lpips's sliced `trunk` (its slices' children are named by index)"
+    flat = nn.Sequential(OrderedDict((i, m) for s in trunk.children() for i, m in s.named_children()))  # shares modules
+    sd, own = _features_state(sd), flat.state_dict()
+    unknown = [k for k in sd if k not in own]  # (the layers lpips leaves out of `features` hold no tensors)
+    if unknown: raise WeightsMismatchError(f"{source} has tensors that the LPIPS trunk does not: {unknown[:5]} "
+                                           f"({len(unknown)} in all). Is it the file of another network?")
+    names = [f'features[{i}] ({type(m).__name__})' for i, m in flat.named_children()]
+    load_state_checked(flat, sd, names, source)
+
+def _load_lins(model:nn.Module, name:str):
+    "Load the calibrated linear layers the lpips package ships for `name` into `model`, read with `weights_only=True`"
+    f = _lpips_lins_file(name)
+    sd, own = _read_state(f), model.state_dict()
+    want = {k for k in own if re.fullmatch(r'lin\d+\..*', k)}
+    bad = sorted(set(sd) ^ want) + [k for k in want & set(sd) if sd[k].shape != own[k].shape]
+    if bad: raise WeightsMismatchError(f"{f} does not fit the linear layers of LPIPS-{name}: {bad[:5]}")
+    model.load_state_dict(sd, strict=False)
+
+_lpips_models = {}
+
+def lpips_model(net:str='auto', device='cpu') -> nn.Module:
+    "The `lpips.LPIPS` module of variant `net` (`lpips_variant`) on `device`, frozen in eval mode, fp32; built once"
+    name, path, source = _lpips_trunk(net)
+    key = (name, str(path), torch.device(device))
+    if key not in _lpips_models:
+        import lpips
+        with warnings.catch_warnings():  # lpips asks torchvision for `pretrained=False`, a deprecated spelling
+            warnings.filterwarnings('ignore', category=UserWarning, module='torchvision')
+            m = lpips.LPIPS(net=name, pretrained=False, pnet_rand=True, verbose=False)
+        _load_trunk(m.net, _read_state(path), source)
+        _load_lins(m, name)
+        _lpips_models[key] = m.float().eval().requires_grad_(False).to(key[2])
+    return _lpips_models[key]
+
+# %% ../nbs/04_metrics.ipynb #4dc0d2b9
+def _lpips_unit(x, input_range:str):
+    "`x` mapped from `input_range` to [0,1], checked (a float tensor); '0,1' input is left to `to_255`, which checks it"
+    check_input_range(input_range)
+    if input_range == '0,1': return x
+    if not (isinstance(x, torch.Tensor) and x.is_floating_point()):
+        raise TypeError(f"input_range={input_range!r} is for float tensors (model batches), not {type(x).__name__}"
+                        + (f" of {x.dtype}" if isinstance(x, torch.Tensor) else "")
+                        + ": pass PIL images, uint8 or [0,1] floats with input_range='0,1'")
+    x = as_plain(x).detach()
+    u = imagenet_denorm(x) if input_range == 'imagenet' else (x + 1) / 2
+    lo, hi = u.min().item(), u.max().item()
+    if lo < -_RANGE_TOL or hi > 1 + _RANGE_TOL:
+        raise ValueError(f"These images are not in input_range={input_range!r}: mapped to [0,1] they span "
+                         f"[{lo:.4g}, {hi:.4g}]. Pass the range they are in, and clamp model outputs first")
+    return u.clamp(0, 1)
+
+def lpips_distance(pred, targ, net:str='auto', input_range:str='0,1', shave:int=0) -> torch.Tensor:
+    "LPIPS (Zhang et al. 2018) of `pred` against `targ`, lower is closer (0: identical): (n,) for batches, else a scalar"
+    a, b, batched = _rgb_pair(_lpips_unit(pred, input_range), _lpips_unit(targ, input_range), shave)
+    name = _lpips_trunk(net)[0]
+    if min(a.shape[-2:]) < _LPIPS_MIN_SIZE[name]:
+        raise ValueError(f"LPIPS-{name} needs images of at least {_LPIPS_MIN_SIZE[name]}x{_LPIPS_MIN_SIZE[name]} "
+                         f"pixels, got {tuple(a.shape[-2:])}")
+    m = lpips_model(net, a.device)
+    with torch.no_grad(), torch.autocast(a.device.type, enabled=False):
+        d = m(a.float() / 127.5 - 1, b.float() / 127.5 - 1)
+    return d.flatten() if batched else d.flatten()[0]
+
 # %% ../nbs/04_metrics.ipynb #8b53b321
 def colorfulness(img) -> torch.Tensor:
     "Hasler & Süsstrunk's (2003) colorfulness M of `img` on 0-255 RGB: (n,) for batches, a scalar for images"
@@ -232,6 +346,13 @@ class Colorfulness(ImageMetric):
 
 Colourfulness = deprecated(Colorfulness, 'Colourfulness')
 
+# %% ../nbs/04_metrics.ipynb #adecd943
+class LPIPS(ImageMetric):
+    "LPIPS of variant `net` (`lpips_variant`; lower is better) as a fastai metric named `lpips_<net>`, on batches in `input_range`"
+    def __init__(self, input_range:str='imagenet', net:str='auto', shave:int=0):
+        name = _lpips_trunk(net)[0]  # 'auto' resolved now: the metric's name says which LPIPS it is
+        super().__init__(lpips_distance, f'lpips_{name}', input_range, net=name, shave=shave)
+
 # %% ../nbs/04_metrics.ipynb #816f248c
 def sr_pairs(pairs_dir, scale:int=4) -> list[tuple[str, Path, Path]]:
     "(stem, HR file, LR file) of the `<stem>_HR.png` + `<stem>_LR.png` pairs in `pairs_dir` or its `x{scale}` folder"
@@ -271,13 +392,27 @@ def _torch_threads(n:int):
         if torch.get_num_threads() != old: torch.set_num_threads(old)
 
 # %% ../nbs/04_metrics.ipynb #7f269423
+def _eval_metrics(lpips) -> tuple[dict, tuple|None]:
+    "The metrics of `evaluate_pairs`, and the LPIPS variant among them (`lpips_variant`) if any"
+    metrics = dict(_EVAL_METRICS)
+    if lpips is None or lpips is False or (isinstance(lpips, str) and lpips == 'none'): return metrics, None
+    net = 'auto' if lpips is True else lpips
+    try: name = _lpips_trunk(net)[0]
+    except WeightsNotFoundError as e:
+        if net != 'auto': raise
+        warn_once(f"featloss: the table has no LPIPS column. {' '.join(str(e).split())}")
+        return metrics, None
+    metrics[f'lpips_{name}'] = partial(lpips_distance, net=name)
+    return metrics, lpips_variant(name)
+
 def evaluate_pairs(pairs_dir, upscale=None, scale:int=4, out_dir=None, shave:int|None=None, name:str='model',
-                   progress:bool=True):
-    "DataFrame of PSNR-Y, SSIM-Y and HaarPSI of bicubic and `upscale` on `pairs_dir`'s LR/HR pairs, per image and mean"
+                   progress:bool=True, lpips='auto'):
+    "DataFrame of PSNR-Y, SSIM-Y, HaarPSI and LPIPS of bicubic and `upscale` on `pairs_dir`'s LR/HR pairs, per image and mean"
     import pandas as pd
     from fastprogress.fastprogress import progress_bar
     from featloss.data import open_rgb  # here, not at the top: importing featloss.data loads fastai.vision
     pairs, shave = sr_pairs(pairs_dir, scale), scale if shave is None else shave
+    metrics, variant = _eval_metrics(lpips)
     methods = {'bicubic': lambda lr: bicubic_upscale(lr, scale)}
     if upscale is not None:
         if name == 'bicubic': raise ValueError("name='bicubic' is taken by the baseline")
@@ -301,9 +436,10 @@ def evaluate_pairs(pairs_dir, upscale=None, scale:int=4, out_dir=None, shave:int
             # one image's metrics gain nothing from threads,
             # and on a busy machine threads waiting on each other make them 10x slower
             with _torch_threads(1):
-                for k, f in _EVAL_METRICS.items(): row[f'{m}_{k}'] = f(out, hr, shave=shave).item()
+                for k, f in metrics.items(): row[f'{m}_{k}'] = f(out, hr, shave=shave).item()
         rows[stem] = row
     df = pd.DataFrame.from_dict(rows, orient='index')
     df.loc['mean'] = df.mean()
     df.index.name = 'image'
+    df.attrs['lpips'], df.attrs['lpips_weights'] = variant or (None, None)
     return df

@@ -139,6 +139,17 @@ def test_eval_table_against_bicubic(sr_run, tmp_path):
     if shared is not None and set5 == shared/'data'/'sr'/'Set5':
         assert abs(float(rows['mean']['bicubic_psnr_y']) - 28.42) < 0.01   # the published bicubic Set5 x4 figure
     assert len(list((tmp_path/'sr').glob('*_SR.png'))) == len(rows) - 1
+    # LPIPS: its variant named in the header, in a line under the table and in the CSV's columns; with the shared
+    # SqueezeNet weights there is always one (LPIPS-alex if torchvision's AlexNet weights are there, else LPIPS-squeeze)
+    lp = [c for c in rows['mean'] if 'lpips' in c]
+    if shared is not None and (shared/'weights'/'squeezenet1_1-features-imagenet.pth').is_file(): assert lp, r.stdout
+    if lp:
+        net = lp[0].rsplit('_lpips_', 1)[1]
+        assert lp == [f'bicubic_lpips_{net}', f'model_lpips_{net}'] and net in ('alex', 'squeeze')
+        head = next(l for l in r.stdout.splitlines() if l.startswith('image '))
+        assert f"LPIPS-{'sq' if net == 'squeeze' else net}" in head
+        assert f"LPIPS-{net} (lower is better), network weights:" in r.stdout
+    else: assert 'LPIPS: left out' in r.stdout
 
 def test_interrupted_training_leaves_no_outputs(photos, tmp_path):
     out = tmp_path/'run'

@@ -1,4 +1,5 @@
-"""Metrics: the published bicubic yardstick (when ../shared is there), HaarPSI against piq (when installed), fastai metrics.
+"""Metrics: the published bicubic yardstick (when ../shared is there), HaarPSI against piq (when installed), LPIPS against the
+lpips package (when the shared SqueezeNet weights are there), fastai metrics.
 
 These run on the development stack and on the newest fastai (installed wheel); the notebook nbs/04_metrics.ipynb tests the same inline."""
 import math, os
@@ -10,7 +11,8 @@ from featloss.data import photo_batch, embedded_photos
 from featloss.core import tensor2image, image2tensor
 from featloss.core import find_shared
 from featloss.metrics import (to_255, rgb_to_y, psnr_y, ssim_y, haarpsi, colorfulness, bicubic_upscale, to_unit,
-                              PSNR, SSIM, HaarPSI, Colorfulness, sr_pairs, evaluate_pairs)
+                              PSNR, SSIM, HaarPSI, Colorfulness, sr_pairs, evaluate_pairs, lpips_distance, lpips_variant, LPIPS)
+from featloss.features import WeightsNotFoundError
 
 # ../shared/README.md: bicubic PSNR-Y / SSIM-Y, `scale` pixels shaved
 README_TABLE = {('Set5', 2): (33.64, 0.9292), ('Set5', 3): (30.39, 0.8678), ('Set5', 4): (28.42, 0.8101),
@@ -26,7 +28,7 @@ def sr_root():
 def test_bicubic_reproduces_published_table(set_name, scale):
     root = sr_root()
     if root is None: pytest.skip('no shared/data/sr folder')
-    mean = evaluate_pairs(root/set_name, scale=scale, progress=False).loc['mean']
+    mean = evaluate_pairs(root/set_name, scale=scale, progress=False, lpips=None).loc['mean']
     psnr, ssim = README_TABLE[set_name, scale]
     assert abs(mean['bicubic_psnr_y'] - psnr) <= 0.05
     assert abs(mean['bicubic_ssim_y'] - ssim) <= 0.0005
@@ -145,9 +147,71 @@ def test_evaluate_pairs(tmp_path):
     assert [s for s, _, _ in pairs] == ['p0', 'p1', 'p2']
     df = evaluate_pairs(tmp_path, lambda lr: lr.resize((64, 64), Image.LANCZOS), scale=2, out_dir=tmp_path/'out', progress=False)
     assert list(df.index) == ['p0', 'p1', 'p2', 'mean']
-    assert set(df.columns) == {f'{m}_{k}' for m in ('bicubic', 'model') for k in ('psnr_y', 'ssim_y', 'haarpsi')}
+    lp = () if df.attrs['lpips'] is None else (f"lpips_{df.attrs['lpips'].removeprefix('LPIPS-')}",)
+    assert list(df.columns) == [f'{m}_{k}' for m in ('bicubic', 'model') for k in ('psnr_y', 'ssim_y', 'haarpsi', *lp)]
+    assert df.attrs['lpips'] == _lpips_or_none()
+    assert evaluate_pairs(tmp_path, scale=2, progress=False, lpips=None).shape == (4, 3)
     assert np.allclose(df.loc['mean'], df.iloc[:3].mean())
     assert sorted(f.name for f in (tmp_path/'out').iterdir()) == ['p0_SR.png', 'p1_SR.png', 'p2_SR.png']
     with pytest.raises(ValueError, match='HR size'): evaluate_pairs(tmp_path, lambda lr: lr, scale=2, progress=False)
     with pytest.raises(ValueError, match='is scale=4 right'): evaluate_pairs(tmp_path/'x2', scale=4, progress=False)
     with pytest.raises(FileNotFoundError, match='is scale=3 right'): evaluate_pairs(tmp_path, scale=3, progress=False)
+
+
+def _lpips_or_none():
+    try: return lpips_variant()[0]
+    except WeightsNotFoundError: return None
+
+
+def test_lpips_properties():
+    if _lpips_or_none() is None: pytest.skip('no LPIPS weights on this machine (no torchvision AlexNet, no shared SqueezeNet)')
+    x = photo_batch(size=64, n=3, seed=4)
+    assert torch.allclose(lpips_distance(x, x), torch.zeros(3), atol=1e-6)
+    from PIL import ImageFilter
+    d = torch.tensor([[lpips_distance(image2tensor(tensor2image(p).filter(ImageFilter.GaussianBlur(r))), p).item()
+                       for r in (0.5, 1, 2)] for p in x])
+    assert (d[:, 0] > 0).all() and (d.diff(dim=1) > 0).all()   # more blur, farther
+    from featloss.core import imagenet_norm
+    ref = lpips_distance(x[1:], x[:2])
+    assert torch.allclose(lpips_distance(imagenet_norm(x[1:]), imagenet_norm(x[:2]), input_range='imagenet'), ref, atol=1e-5)
+    assert lpips_distance(x[1], x[0]).shape == ()
+    with pytest.raises(ValueError, match=r'must be in \[0,1\]'): lpips_distance(x*255, x*255)
+    with pytest.raises(ValueError, match="not in input_range='imagenet'"): lpips_distance(x*255, x*255, input_range='imagenet')
+    assert LPIPS().name == _lpips_or_none().lower().replace('-', '_')
+
+
+def test_lpips_matches_lpips_package():
+    import warnings, lpips
+    from unittest.mock import patch
+    import featloss.metrics as M
+    sq = M.offline_weights('squeezenet1_1')
+    if sq is None: pytest.skip('no shared squeezenet1_1 weights')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        theirs = lpips.LPIPS(net='squeeze', pnet_rand=True, pretrained=False, verbose=False).eval()
+    sd = torch.load(sq, map_location='cpu', weights_only=True)
+    for s in theirs.net.children():
+        for i, layer in s.named_children():
+            layer.load_state_dict({k.split('.', 1)[1]: v for k, v in sd.items() if k.split('.')[0] == i})
+    theirs.load_state_dict(torch.load(Path(lpips.__file__).parent/'weights/v0.1/squeeze.pth', map_location='cpu',
+                                      weights_only=True), strict=False)
+    p, q = photo_batch(size=96, n=4, seed=7), photo_batch(size=96, n=4, seed=8)
+    with patch.dict(M._lpips_trunks, {'squeeze': ('squeeze', sq, 'the shared file')}), torch.no_grad():
+        assert torch.allclose(lpips_distance(p, q, net='squeeze'), theirs(p*2 - 1, q*2 - 1).flatten(), atol=1e-5, rtol=0)
+
+
+def test_lpips_refuses_a_random_trunk(tmp_path):
+    from unittest.mock import patch
+    img = tensor2image(photo_batch(size=64, n=1, seed=2)[0])
+    img.save(tmp_path/'p_HR.png'); img.resize((32, 32), Image.BICUBIC).save(tmp_path/'p_LR.png')
+    import featloss.metrics as M
+    def no_file(arch): raise WeightsNotFoundError(f"The ImageNet weights of {arch} are not cached (simulated).")
+    with patch.object(M, 'imagenet_file', no_file), patch.object(M, 'offline_weights', lambda arch: None), \
+         patch.object(M, 'imagenet_weights_file', lambda arch: Path('/nonexistent')/f'{arch}.pth'), \
+         patch.dict(M._lpips_trunks, clear=True):
+        for net in ('auto', 'alex', 'squeeze', 'vgg'):
+            with pytest.raises(WeightsNotFoundError, match='does not fall back to a random trunk'): lpips_variant(net)
+        with pytest.warns(UserWarning, match='no LPIPS column'):   # 'auto' leaves the column out, a named net fails
+            df = evaluate_pairs(tmp_path, scale=2, progress=False)
+        assert df.attrs['lpips'] is None and not any('lpips' in c for c in df.columns)
+        with pytest.raises(WeightsNotFoundError, match='No LPIPS-alex'): evaluate_pairs(tmp_path, scale=2, progress=False, lpips='alex')
