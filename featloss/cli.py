@@ -10,10 +10,10 @@ from . import __version__
 
 # %% auto #0
 __all__ = ['TASKS', 'LOSSES', 'ARCHS', 'PRECISIONS', 'LPIPS_CHOICES', 'PICKLE_WARNING', 'CLIError', 'build_parser', 'main',
-           'plot_losses', 'cmd_train', 'output_name', 'cmd_enhance', 'cmd_eval']
+           'plot_losses', 'cmd_train', 'output_name', 'cmd_models', 'cmd_enhance', 'cmd_eval']
 
 # %% ../nbs/08_cli.ipynb #ceee0b98
-TASKS, LOSSES, ARCHS = ('superres', 'colorize'), ('feature', 'mse', 'l1'), ('resnet18', 'resnet34', 'resnet50')
+TASKS, LOSSES, ARCHS = ('superres', 'colorize'), ('feature', 'mse', 'l1'), ('resnet18', 'resnet34', 'resnet50', 'srnet')
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')   # featloss.learner.PRECISIONS, without importing torch to parse
 LPIPS_CHOICES = ('auto', 'alex', 'squeeze', 'vgg', 'none')   # featloss.metrics.LPIPS_NETS and none
 PICKLE_WARNING = ("A model.pth written by featloss holds tensors and a JSON description: loading it runs no code. A "
@@ -69,6 +69,10 @@ def _train_parser(sub):
                    help='training crop size in pixels (default: 96 superres, 128 colorize)')
     t.add_argument('--epochs', type=_positive(int), default=5, help='epochs of one-cycle training (default: 5)')
     t.add_argument('--bs', type=_positive(int), default=8, help='batch size (per process) (default: 8)')
+    t.add_argument('--max-side', type=_positive(int), default=None, metavar='PX', help='shrink photos whose longer '
+                   'side is over PX pixels before cropping (default: use them as they are)')
+    t.add_argument('--jpeg', default='10-70', metavar='Q1-Q2|none', help='superres: JPEG-compress the low-resolution '
+                   'inputs at a random quality in Q1..Q2, as lesson 7 does (default: 10-70); none: clean bicubic inputs')
     _loss_options(t)
     t.add_argument('--seed', type=int, default=42, help='random seed (default: 42)')
     _precision_option(t, 'train')
@@ -85,7 +89,8 @@ def _loss_options(t):
                    "the offline weights of shared/, else random, with a warning")
     t.add_argument('--lr', type=_positive(float), default=1e-3, help='peak learning rate (default: 1e-3)')
     t.add_argument('--arch', choices=ARCHS, default='resnet34',
-                   help="the U-Net's encoder (default: resnet34, ImageNet weights when they can be had)")
+                   help="the U-Net's encoder (default: resnet34, ImageNet weights when they can be had), or srnet: "
+                        "Johnson et al.'s small super-resolution network (400 k parameters, no pretrained part)")
 
 # %% ../nbs/08_cli.ipynb #8182c85d
 def _precision_option(p, what):
@@ -96,12 +101,17 @@ def _trust_option(p):
     p.add_argument('--trust-pickle', action='store_true', help="also load a model pickled by featloss 0.1: loading a "
                    "pickle runs any code it holds, so only for files you trust")
 
+def _models_parser(sub):
+    sub.add_parser('models', formatter_class=_F, help='list the pretrained models that come with featloss',
+                   description="List the models bundled with featloss. Their names work wherever a MODEL file does: "
+                               "featloss enhance sr4-feature photo.png big.png")
+
 def _enhance_parser(sub):
     e = sub.add_parser('enhance', formatter_class=_F, help='run a trained model on images of any size',
         epilog=PICKLE_WARNING, description="Run MODEL on IN and write OUT. IN and OUT are files or folders. "
         "In a folder, <stem>_LR.png becomes <stem>_SR.png; any other image becomes <stem>_x4.png (super-resolution "
         "by 4) or <stem>_colorized.png.")
-    e.add_argument('model', metavar='MODEL', help='a model.pth written by `featloss train`')
+    e.add_argument('model', metavar='MODEL', help='a model.pth written by `featloss train`, or a bundled model\'s name (`featloss models`)')
     e.add_argument('input', metavar='IN', help='an image, or a folder of images (searched recursively)')
     e.add_argument('output', metavar='OUT',
                    help='an image file (its extension sets the format), or a folder (created; PNG files)')
@@ -139,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "torchrun --standalone --nproc_per_node N --no-python featloss train ...")
     p.add_argument('--version', action='version', version=f'featloss {__version__}')
     sub = p.add_subparsers(dest='command', metavar='COMMAND', required=True)
-    for add in (_train_parser, _enhance_parser, _eval_parser): add(sub)
+    for add in (_train_parser, _enhance_parser, _eval_parser, _models_parser): add(sub)
     return p
 
 # %% ../nbs/08_cli.ipynb #91eb9ba8
@@ -330,17 +340,28 @@ def _check_fits(a, size, items, device):
                        f"{'on ' + str(device) if device.type == 'cuda' else 'here'}: use a smaller --size or --bs")
 
 # %% ../nbs/08_cli.ipynb #e61c6988
+def _jpeg(s:str):
+    "The JPEG quality range of `--jpeg`: (q1, q2), or None for 'none'"
+    if s == 'none': return None
+    m = re.fullmatch(r'(\d+)(?:-(\d+))?', s)
+    q = (int(m[1]), int(m[2] or m[1])) if m else None
+    if q is None or not 1 <= q[0] <= q[1] <= 100:
+        raise CLIError(f"--jpeg {s}: give a quality range such as 10-70 (1 to 100), a quality such as 50, or none")
+    return q
+
 def _train_learner(a, source, size, device, loss_kw):
     "The `DataLoaders` and U-Net learner `featloss train` asks for; missing weights said in the command line's terms"
     import torchvision
     from featloss.data import superres_dls, colorize_dls
     from featloss.features import WeightsNotFoundError
     from featloss.learner import superres_learner, colorize_learner
-    if a.task == 'superres': dls = superres_dls(source, scale=a.scale, size=size, bs=a.bs, seed=a.seed, device=device)
-    else: dls = colorize_dls(source, size=size, bs=a.bs, seed=a.seed, device=device)
+    from featloss.data import Crappifier
+    kw = dict(size=size, bs=a.bs, seed=a.seed, device=device, max_side=a.max_side)
+    if a.task == 'superres': dls = superres_dls(source, crappifier=Crappifier(a.scale, quality=_jpeg(a.jpeg)), **kw)
+    else: dls = colorize_dls(source, **kw)
     _check_fits(a, size, [*dls.train_ds.items, *dls.valid_ds.items], device)   # the photos the data found and checked
     make = superres_learner if a.task == 'superres' else colorize_learner
-    try: return dls, make(dls, a.loss, arch=getattr(torchvision.models, a.arch), precision=a.precision, **loss_kw)
+    try: return dls, make(dls, a.loss, arch=a.arch if a.arch == 'srnet' else getattr(torchvision.models, a.arch), precision=a.precision, **loss_kw)
     except WeightsNotFoundError as e:
         why, where = str(e).split('\n')[0].strip(), re.search(r'Expected file: (\S+)', str(e))
         raise CLIError(f"--weights {a.weights}: {why} " + (f"Put the file at {where[1]}, or give" if where else "Give")
@@ -359,7 +380,11 @@ def _write_outputs(a, learn, head, untrained, digests, t0) -> list[str]:
         plt.close(plot_losses(learn.recorder, untrained, stage/'losses.png'))
         hist = _history(learn.recorder, untrained)
         (stage/'history.csv').write_text(hist)
-        export_enhancer(learn, stage/'model.pth')
+        info = dict(command='featloss ' + ' '.join(map(str, a.argv)), photos=len(learn.dls.train_ds.items),
+                    steps=a.epochs * len(learn.dls.train), seconds=round(time.time() - t0), featloss=__version__,
+                    final={n: round(f, 6) for n, f in zip(learn.recorder.metric_names[2:-1],
+                                                          map(float, learn.recorder.values[-1][1:]))})
+        export_enhancer(learn, stage/'model.pth', info=info)
         names, final = learn.recorder.metric_names[2:-1], [float(x) for x in learn.recorder.values[-1][1:]]
         summary = [f"{n}: {u:.4g} untrained -> {f:.4g}" for n, u, f in zip(names, untrained, final)
                    if n in ('valid_loss', 'psnr')]
@@ -382,6 +407,7 @@ def cmd_train(a) -> int:
     "`featloss train`: train a super-resolution or colorization U-Net; write model, history, plot and log in `a.out`"
     t0 = time.time()
     size, loss_kw, source = _train_size(a), _loss_args(a), _source(a.data)   # all checked before the slow imports
+    _jpeg(a.jpeg)
     _claim_out(a)
     try: return _train(a, size, loss_kw, source, t0)
     finally: _release_out(a)
@@ -398,7 +424,7 @@ def _train(a, size, loss_kw, source, t0) -> int:
     world = max(1, num_distrib())
     head = (f"featloss train {a.task}: {len(dls.train_ds.items)} training and {len(dls.valid_ds.items)} validation "
             f"photos from {a.data}, {size}px crops, {len(dls.train)} batches of {a.bs} an epoch"
-            + (f" shared by {world} processes" if world > 1 else '') + f"; {a.arch} U-Net, {a.loss} loss"
+            + (f" shared by {world} processes" if world > 1 else '') + ("; SRNet" if a.arch == 'srnet' else f"; {a.arch} U-Net") + f", {a.loss} loss"
             + (f" on {learn.loss_func.extractor.arch}" if a.loss == 'feature' else '')
             + f", {a.epochs} epoch(s), lr {a.lr:g}, {device}, {learn.precision_note}"
             + f"\nencoder weights: {learn.encoder_source}"
@@ -424,9 +450,10 @@ def output_name(fname, task:str, scale:int=4) -> str:
 
 # %% ../nbs/08_cli.ipynb #31f6f667
 def _load_model(fname, cpu:bool=False, trust_pickle:bool=False):
-    if not Path(fname).is_file(): raise CLIError(f"no such model file: {fname}")
     import torch
-    from featloss.learner import load_enhancer
+    from featloss.learner import load_enhancer, bundled_models
+    if not Path(fname).is_file() and fname not in bundled_models():
+        raise CLIError(f"no such model file: {fname} (bundled models: {', '.join(bundled_models()) or 'none'})")
     try: return load_enhancer(fname, device='cuda' if torch.cuda.is_available() and not cpu else None,
                               trust_pickle=trust_pickle)
     except ValueError as e:
@@ -452,6 +479,23 @@ def _inputs(src:Path, dst:Path) -> list[tuple[Path, Path]]:
     if not src.is_file(): raise CLIError(f"no such file or folder: {src}")
     if dst.is_dir() or (not dst.suffix and not dst.exists()): return [(src, dst/'_')]
     return [(src, dst)]
+
+# %% ../nbs/08_cli.ipynb #c22400ff
+@_command
+def cmd_models(a) -> int:
+    "`featloss models`: the bundled models, with what they do and how they were trained"
+    from featloss.learner import bundled_models, load_enhancer
+    models = bundled_models()
+    if not models: print("this featloss has no bundled models"); return 0
+    for name, f in models.items():
+        enh = load_enhancer(f)
+        what = f"x{enh.scale} super-resolution" if enh.task == 'superres' else enh.task
+        net = (enh.unet_config or {}).get('arch', '?')
+        print(f"{name:<14} {what}, {net}, {sum(p.numel() for p in enh.model.parameters())/1e6:.2f} M parameters, "
+              f"{f.stat().st_size/1e6:.1f} MB")
+        if d := enh.info.get('description'): print(f"{'':<14} {d}")
+        if c := enh.info.get('command'): print(f"{'':<14} trained with: {c}")
+    return 0
 
 # %% ../nbs/08_cli.ipynb #159f9982
 @_command
@@ -489,7 +533,7 @@ _LPIPS_SHORT = {'alex': 'alex', 'squeeze': 'sq', 'vgg': 'vgg'}
 def _table(df) -> str:
     "A plain-text table of `evaluate_pairs`'s result: a row per image and the mean; PSNR-Y, SSIM-Y, HaarPSI, LPIPS per method"
     lp = next((c.rsplit('_lpips_', 1)[1] for c in df.columns if '_lpips_' in c), None)
-    cols = [('psnr_y', 'PSNR-Y', 8, '.2f'), ('ssim_y', 'SSIM-Y', 8, '.4f'), ('haarpsi', 'HaarPSI', 9, '.4f')]
+    cols = [('psnr_y', 'PSNR-Y', 8, '.2f'), ('ssim_y', 'SSIM-Y', 8, '.4f'), ('haarpsi', 'HaarPSI', 9, '.4f'), ('grid', 'grid', 7, '.2f')]
     if lp: cols.append((f'lpips_{lp}', f'LPIPS-{_LPIPS_SHORT.get(lp, lp)}', 11, '.4f'))
     methods = list(dict.fromkeys(c[:-len(k) - 1] for c in df.columns for k, *_ in cols if c.endswith('_' + k)))
     wide = lambda i, w: w + 7 if i == 0 else w  # the first column also holds the method's name

@@ -61,11 +61,17 @@ def imagenet_weights_file(arch:str) -> Path:
     "Where torchvision caches the ImageNet weights of `arch`"
     return Path(torch.hub.get_dir())/'checkpoints'/_imagenet_url(arch).rsplit('/', 1)[-1]
 
-def _download(url, dst):
-    "Download `url` to `dst` with torch.hub (a progress bar and a hash check)"
+def _reachable(url, timeout:float=10.):
+    "Open `url` and close it again: a `URLError` now, before torch.hub prints 'Downloading ...' for a download that cannot start"
+    from urllib.request import urlopen, Request
+    with urlopen(Request(url, method='HEAD'), timeout=timeout): pass
+
+def _download(url, dst, hash_prefix:str|None='auto'):
+    "Download `url` to `dst` with torch.hub (a progress bar and a hash check, by default the name's `-<sha256 prefix>.`)"
+    _reachable(url)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    sha = dst.name.rsplit('-', 1)[-1].split('.')[0]
-    torch.hub.download_url_to_file(url, str(dst), hash_prefix=sha, progress=True)
+    if hash_prefix == 'auto': hash_prefix = m[1] if (m := re.search(r'-([a-f0-9]+)\.', dst.name)) else None
+    torch.hub.download_url_to_file(url, str(dst), hash_prefix=hash_prefix, progress=True)
 
 # %% ../nbs/01_features.ipynb #e5619204
 def imagenet_file(arch:str) -> Path:

@@ -24,17 +24,17 @@ from .core import (image2tensor, tensor2image, imagenet_mean, imagenet_std, as_p
                            bicubic_upscale)
 from .data import open_rgb
 from . import __version__
-from .features import resolve_weights, WeightsNotFoundError, WeightsMismatchError, _read_state, load_refusal
+from .features import resolve_weights, WeightsNotFoundError, WeightsMismatchError, _read_state, load_refusal, _download
 from .losses import FeatureLoss
 from .metrics import PSNR
 
 # %% auto #0
-__all__ = ['PIXEL_LOSSES', 'PRECISIONS', 'feature_loss', 'PixelLoss', 'make_loss', 'encoder_file', 'safe_arch',
+__all__ = ['PIXEL_LOSSES', 'PRECISIONS', 'MODELS_DIR', 'feature_loss', 'PixelLoss', 'make_loss', 'encoder_file', 'safe_arch',
            'NonFiniteLossError', 'StopOnNonFinite', 'cpu_has_bf16', 'cpu_bf16_speedup', 'resolve_precision',
            'AutocastPrecision', 'set_precision', 'describe_precision', 'unet_config', 'image2image_learner',
-           'superres_learner', 'colorize_learner', 'log_table', 'AddInput', 'make_residual', 'tiled_apply',
+           'superres_learner', 'colorize_learner', 'log_table', 'AddInput', 'make_residual', 'SRNet', 'tiled_apply',
            'fold_norms', 'inference_model', 'unet_from_config', 'check_finite', 'inference_precision', 'Enhancer',
-           'save_enhancer', 'export_enhancer', 'load_enhancer']
+           'save_enhancer', 'export_enhancer', 'bundled_models', 'bundled_model', 'load_enhancer']
 
 # %% ../nbs/05_learner.ipynb #10a2e0b3
 def feature_loss(backbone:str|None=None, weights='auto', **kwargs) -> FeatureLoss:
@@ -81,8 +81,7 @@ def encoder_file(arch, weights='DEFAULT') -> Path:
     prefix = m[1] if (m := re.search(r'-([a-f0-9]+)\.', f.name)) else ''
     if not f.exists():
         try:
-            f.parent.mkdir(parents=True, exist_ok=True)
-            torch.hub.download_url_to_file(w.url, str(f), hash_prefix=prefix or None, progress=True)
+            _download(w.url, f, prefix or None)
         except (URLError, OSError, RuntimeError) as e:
             raise WeightsNotFoundError(f"the pretrained weights of the {arch.__name__} encoder are not in torch's cache "
                                        f"({f}) and could not be downloaded ({type(e).__name__}: {e})") from None
@@ -235,7 +234,7 @@ def unet_config(arch, kwargs:dict, img_size, residual:bool=False) -> dict|None:
 def image2image_learner(
     dls, # pairs (x, y) of ImageNet-normalised images, as `superres_dls` and `colorize_dls` make them
     loss='feature', # 'feature' (`feature_loss`), 'mse', 'l1', or your own loss module or function
-    arch=resnet34, # the U-Net's encoder, with ImageNet weights when they can be had (`pretrained`)
+    arch=resnet34, # the U-Net's encoder, with ImageNet weights when they can be had (`pretrained`), or 'srnet' (`SRNet`)
     pretrained:bool=True, # start the encoder from ImageNet weights (a random encoder if they cannot be downloaded)
     backbone:str|None=None, # the feature loss's network (default: `resolve_weights`'s choice)
     weights='auto', # the feature loss's weights: 'auto', 'imagenet', a path, or 'none'
@@ -251,13 +250,19 @@ def image2image_learner(
     if metrics is None:
         names = getattr(loss_func, 'metric_names', [])
         metrics = (list(LossMetrics(names)) if len(names) > 1 else []) + [PSNR()]
-    y_range = None if residual else (-3., 3.)
-    kw = dict(n_out=3, blur=True, self_attention=True, norm_type=NormType.Weight, y_range=y_range, wd=1e-3) | kwargs
-    kw['cbs'] = [StopOnNonFinite(), *L(kw.get('cbs'))]
-    learn = _unet(dls, arch, pretrained, loss_func=loss_func, metrics=metrics, **kw)
-    if residual: make_residual(learn.model)
-    learn.task, learn.scale = task, scale or getattr(dls, 'scale', 1)
-    learn.unet_config = unet_config(arch, kw, _img_size(dls), residual)
+    scale = scale or getattr(dls, 'scale', 1)
+    cbs = [StopOnNonFinite(), *L(kwargs.pop('cbs', None))]
+    if isinstance(arch, str) and arch == 'srnet' or isinstance(arch, SRNet):
+        net = arch if isinstance(arch, SRNet) else SRNet(scale, **{k: kwargs.pop(k) for k in ('nf', 'n_blocks') if k in kwargs})
+        learn = Learner(dls, net, loss_func=loss_func, metrics=metrics, cbs=cbs, **({'wd': 1e-3} | kwargs))
+        learn.encoder_source, learn.unet_config = 'none (SRNet has no pretrained part)', net.config()
+    else:
+        y_range = None if residual else (-3., 3.)
+        kw = dict(n_out=3, blur=True, self_attention=True, norm_type=NormType.Weight, y_range=y_range, wd=1e-3) | kwargs
+        learn = _unet(dls, arch, pretrained, loss_func=loss_func, metrics=metrics, cbs=cbs, **kw)
+        if residual: make_residual(learn.model)
+        learn.unet_config = unet_config(arch, kw, _img_size(dls), residual)
+    learn.task, learn.scale = task, scale
     return set_precision(learn, precision)
 
 # %% ../nbs/05_learner.ipynb #962e9152
@@ -303,6 +308,42 @@ def make_residual(model:nn.Module) -> nn.Module:
         if conv.bias is not None: conv.bias.zero_()
     layers.insert(i + 1, AddInput())
     return model
+
+# %% ../nbs/05_learner.ipynb #047fa2a9
+class _ResBlock(nn.Module):
+    "Two 3x3 convolutions with a ReLU between them, added to the input"
+    def __init__(self, nf:int):
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv2d(nf, nf, 3, padding=1), nn.Conv2d(nf, nf, 3, padding=1)
+    def forward(self, x): return x + self.conv2(F.relu(self.conv1(x)))
+
+class SRNet(nn.Module):
+    "Johnson et al. (2016)'s super-resolution network on the bicubic upscale: residual blocks at low resolution, resize-convolutions up"
+    def __init__(self,
+        scale:int=4, # the upscaling factor of the input's bicubic upscale: 1, 2, 4 or 8
+        nf:int=64, # channels of the residual blocks (half of them after each upsampling step)
+        n_blocks:int=4, # residual blocks at low resolution
+    ):
+        super().__init__()
+        if scale not in (1, 2, 4, 8): raise ValueError(f"SRNet's scale must be 1, 2, 4 or 8, not {scale}")
+        self.scale, self.nf, self.n_blocks = int(scale), int(nf), int(n_blocks)
+        self.head = nn.Sequential(nn.PixelUnshuffle(scale), nn.Conv2d(3*scale*scale, nf, 3, padding=1), nn.ReLU())
+        self.body = nn.Sequential(*[_ResBlock(nf) for _ in range(n_blocks)])
+        ups, c = [], nf
+        for _ in range(scale.bit_length() - 1):
+            ups += [nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(c, nf//2, 3, padding=1), nn.ReLU()]
+            c = nf // 2
+        self.up = nn.Sequential(*ups)
+        self.tail = nn.Conv2d(c, 3, 3, padding=1)
+        nn.init.zeros_(self.tail.weight); nn.init.zeros_(self.tail.bias)   # the untrained network is the identity
+
+    def forward(self, x):
+        h, w = x.shape[-2:]
+        if h % self.scale or w % self.scale:
+            raise ValueError(f"SRNet({self.scale}) needs an input whose sides are multiples of {self.scale}, not {w}x{h}")
+        return x + self.tail(self.up(self.body(self.head(x))))
+
+    def config(self) -> dict: return dict(arch='srnet', scale=self.scale, nf=self.nf, n_blocks=self.n_blocks)
 
 # %% ../nbs/05_learner.ipynb #db9b48b6
 def _grid(n:int, tile:int, overlap:int, multiple:int) -> tuple[list[int], int]:
@@ -371,8 +412,9 @@ def inference_model(model:nn.Module) -> nn.Module:
 
 # %% ../nbs/05_learner.ipynb #de142878
 def unet_from_config(cfg:dict) -> nn.Module:
-    "The `DynamicUnet` `cfg` (from `unet_config`) describes, in eval mode with its norms folded, random weights"
+    "The network `cfg` (`unet_config`, or `SRNet.config`) describes, in eval mode with its norms folded, random weights"
     name = cfg.get('arch')
+    if name == 'srnet': return SRNet(int(cfg['scale']), int(cfg['nf']), int(cfg['n_blocks'])).eval()
     if name not in torchvision.models.list_models(module=torchvision.models):
         raise ValueError(f"unknown U-Net encoder {name!r}")
     kw = {k: cfg[k] for k in _UNET_KEYS if k in cfg and k != 'n_out'}
@@ -420,6 +462,7 @@ class Enhancer:
         self.tile, self.overlap, self.keep_luma = tile, overlap, keep_luma
         self.unet_config = unet_config   # how to build `model` again (`unet_from_config`): needed to save it
         self.precision = precision       # autocast dtype on the device it runs on (`resolve_precision`)
+        self.info = {}                   # how it was made, saved with it (`save_enhancer`)
 
     @property
     def device(self) -> torch.device: return next(self.model.parameters()).device
@@ -459,19 +502,20 @@ class Enhancer:
 # %% ../nbs/05_learner.ipynb #dd5dfad7
 _FORMAT = 'featloss.Enhancer'
 
-def save_enhancer(enh:Enhancer, fname='model.pth') -> Path:
-    "Save `enh` in `fname` as a state dict and a JSON description, which `torch.load(weights_only=True)` reads, atomically"
+def save_enhancer(enh:Enhancer, fname='model.pth', info:dict|None=None) -> Path:
+    "Save `enh` in `fname` as a state dict and a JSON description (with `info`, e.g. how it was trained), atomically"
     if enh.unet_config is None:
         raise ValueError("This Enhancer's network has no description (`unet_config`) to build it again from, so it "
                          "cannot be saved safely: save `enh.model.state_dict()` with torch.save yourself")
     check_finite(enh.model, 'the model')
     desc = dict(format=_FORMAT, version=1, featloss=__version__, task=enh.task, scale=enh.scale, mean=list(enh.mean),
-                std=list(enh.std), tile=enh.tile, overlap=enh.overlap, keep_luma=enh.keep_luma, unet=enh.unet_config)
+                std=list(enh.std), tile=enh.tile, overlap=enh.overlap, keep_luma=enh.keep_luma, unet=enh.unet_config,
+                info=info if info is not None else getattr(enh, 'info', {}))
     sd = {k: v.detach().cpu().clone() for k, v in enh.model.state_dict().items()}
     fname = Path(fname); fname.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write(fname, lambda t: torch.save({'featloss': json.dumps(desc), 'state_dict': sd}, t))
 
-def export_enhancer(learn:Learner, fname='model.pth', task:str|None=None, scale:int|None=None) -> Path:
+def export_enhancer(learn:Learner, fname='model.pth', task:str|None=None, scale:int|None=None, info:dict|None=None) -> Path:
     "Save `learn`'s model as an `Enhancer` in `fname`, without loss network, optimiser or data (`save_enhancer`)"
     if getattr(learn, 'unet_config', None) is None:
         raise ValueError("export_enhancer saves the U-Nets of featloss's learners, which it can describe (`unet_config`); "
@@ -479,7 +523,7 @@ def export_enhancer(learn:Learner, fname='model.pth', task:str|None=None, scale:
     mean, std = _stats(learn)
     task, scale = task or getattr(learn, 'task', 'superres'), scale or getattr(learn, 'scale', 1)
     return save_enhancer(Enhancer(inference_model(learn.model), task, scale, mean, std, unet_config=learn.unet_config),
-                         fname)
+                         fname, info)
 
 # %% ../nbs/05_learner.ipynb #56fd39eb
 def _from_description(fname, obj) -> Enhancer:
@@ -496,7 +540,9 @@ def _from_description(fname, obj) -> Enhancer:
     try: model.load_state_dict(obj['state_dict'])
     except RuntimeError as e:
         raise ValueError(f"{fname}: the weights do not fit the network its description gives ({str(e).splitlines()[0]})") from None
-    return Enhancer(model, d['task'], d['scale'], d['mean'], d['std'], d['tile'], d['overlap'], d['keep_luma'], d['unet'])
+    enh = Enhancer(model, d['task'], d['scale'], d['mean'], d['std'], d['tile'], d['overlap'], d['keep_luma'], d['unet'])
+    enh.info = d.get('info') or {}
+    return enh
 
 def _unpickle(fname) -> Enhancer:
     "An `Enhancer` pickled by featloss 0.1 (`trust_pickle=True` only)"
@@ -508,11 +554,25 @@ def _unpickle(fname) -> Enhancer:
     check_finite(enh.model, str(fname))
     return enh
 
+# %% ../nbs/05_learner.ipynb #fd26199e
+MODELS_DIR = Path(__file__).parent/'models' if '__file__' in globals() else Path('../featloss/models')
+
+def bundled_models() -> dict[str, Path]:
+    "The models shipped inside featloss, name -> file"
+    return {f.stem: f for f in sorted(MODELS_DIR.glob('*.pth'))}
+
+def bundled_model(name:str) -> Path:
+    "The file of the bundled model `name`, or a `FileNotFoundError` listing them"
+    models = bundled_models()
+    if name not in models: raise FileNotFoundError(f"No bundled model {name!r}: featloss ships {', '.join(models) or 'none'}")
+    return models[name]
+
 # %% ../nbs/05_learner.ipynb #d655e91b
 def load_enhancer(fname, device=None, trust_pickle:bool=False) -> Enhancer:
-    "Load an `Enhancer` saved by `export_enhancer` (no code runs); `trust_pickle=True` also reads old pickles, which can"
-    fname = Path(fname)
-    if not fname.is_file(): raise FileNotFoundError(f"No model file {fname}")
+    "Load an `Enhancer` from a file `export_enhancer` saved, or a bundled model's name (no code runs); `trust_pickle=True` also reads old pickles, which can"
+    fname = bundled_model(fname) if str(fname) in bundled_models() and not Path(fname).exists() else Path(fname)
+    if not fname.is_file():
+        raise FileNotFoundError(f"No model file {fname}" + (f" (bundled models: {', '.join(bundled_models())})" if bundled_models() else ''))
     try: obj = torch.load(fname, map_location='cpu', weights_only=True)
     except Exception as e:
         glob, why = load_refusal(e)

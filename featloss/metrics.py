@@ -20,7 +20,8 @@ from .features import (WeightsNotFoundError, WeightsMismatchError, imagenet_file
 # %% auto #0
 __all__ = ['LPIPS_NETS', 'colourfulness', 'Colourfulness', 'to_255', 'rgb_to_y', 'psnr_y', 'ssim_y', 'haarpsi', 'lpips_variant',
            'lpips_model', 'lpips_distance', 'colorfulness', 'psnr_rgb', 'grad_magnitude', 'hf_energy', 'ImageMetric',
-           'PSNR', 'SSIM', 'HaarPSI', 'Colorfulness', 'LPIPS', 'sr_pairs', 'evaluate_pairs']
+           'PSNR', 'SSIM', 'HaarPSI', 'Colorfulness', 'LPIPS', 'sr_pairs', 'grid_energy', 'grid_ratio',
+           'evaluate_pairs']
 
 # %% ../nbs/04_metrics.ipynb #3a2b5fa0
 _RANGE_TOL = 1e-3  # float images may overshoot [0,1] by rounding error only
@@ -379,8 +380,22 @@ def _as_pil(img) -> Image.Image:
     if batched and len(t) != 1: raise ValueError(f"upscale must return one image, got a batch of {len(t)}")
     return Image.fromarray(torch.floor(t[0] + 0.5).clamp(0, 255).byte().permute(1, 2, 0).cpu().numpy())
 
+# %% ../nbs/04_metrics.ipynb #ba92abe0
+def grid_energy(img, period:int=4, shave:int=0) -> torch.Tensor:
+    "Energy (Y levels², per pixel) of the pattern of `img` that repeats exactly every `period` pixels (periods 2 and 4 by default)"
+    y = rgb_to_y(img, round_y=False)
+    if shave: y = y[..., shave:-shave, shave:-shave]
+    h, w = (y.shape[-2] // period) * period, (y.shape[-1] // period) * period
+    if not h or not w: raise ValueError(f"An image of {tuple(y.shape[-2:])} pixels after shaving is smaller than one period ({period})")
+    p = y[..., :h, :w].unflatten(-2, (h // period, period)).unflatten(-1, (w // period, period)).mean((-4, -2))
+    return (p - p.mean((-2, -1), keepdim=True)).pow(2).mean((-2, -1))
+
+def grid_ratio(sr, hr, period:int=4, shave:int=0) -> torch.Tensor:
+    "`grid_energy` of `sr` relative to that of the original `hr`: 1 is the original's level"
+    return grid_energy(sr, period, shave) / grid_energy(hr, period, shave).clamp_min(1e-12)
+
 # %% ../nbs/04_metrics.ipynb #50ee04ac
-_EVAL_METRICS = {'psnr_y': psnr_y, 'ssim_y': ssim_y, 'haarpsi': haarpsi}
+_EVAL_METRICS = {'psnr_y': psnr_y, 'ssim_y': ssim_y, 'haarpsi': haarpsi, 'grid': grid_ratio}
 
 @contextmanager
 def _torch_threads(n:int):
@@ -407,7 +422,7 @@ def _eval_metrics(lpips) -> tuple[dict, tuple|None]:
 
 def evaluate_pairs(pairs_dir, upscale=None, scale:int=4, out_dir=None, shave:int|None=None, name:str='model',
                    progress:bool=True, lpips='auto'):
-    "DataFrame of PSNR-Y, SSIM-Y, HaarPSI and LPIPS of bicubic and `upscale` on `pairs_dir`'s LR/HR pairs, per image and mean"
+    "DataFrame of PSNR-Y, SSIM-Y, HaarPSI, grid ratio and LPIPS of bicubic and `upscale` on `pairs_dir`'s LR/HR pairs, per image and mean"
     import pandas as pd
     from fastprogress.fastprogress import progress_bar
     from featloss.data import open_rgb  # here, not at the top: importing featloss.data loads fastai.vision

@@ -150,7 +150,7 @@ def test_evaluate_pairs(tmp_path):
     lp = () if df.attrs['lpips'] is None else (f"lpips_{df.attrs['lpips'].removeprefix('LPIPS-')}",)
     assert list(df.columns) == [f'{m}_{k}' for m in ('bicubic', 'model') for k in ('psnr_y', 'ssim_y', 'haarpsi', *lp)]
     assert df.attrs['lpips'] == _lpips_or_none()
-    assert evaluate_pairs(tmp_path, scale=2, progress=False, lpips=None).shape == (4, 3)
+    assert evaluate_pairs(tmp_path, scale=2, progress=False, lpips=None).shape == (4, 4)   # PSNR-Y, SSIM-Y, HaarPSI, grid
     assert np.allclose(df.loc['mean'], df.iloc[:3].mean())
     assert sorted(f.name for f in (tmp_path/'out').iterdir()) == ['p0_SR.png', 'p1_SR.png', 'p2_SR.png']
     with pytest.raises(ValueError, match='HR size'): evaluate_pairs(tmp_path, lambda lr: lr, scale=2, progress=False)
