@@ -17,8 +17,8 @@ _EXPORTS = {
     'data': 'embedded_photos photo_batch training_photos open_rgb Crappifier pair_dls superres_dls colorize_dls',
     'features': 'FeatureExtractor load_features resolve_weights WeightsNotFoundError WeightsMismatchError',
     'losses': 'FeatureLoss StyleLoss TVLoss ComponentLoss gram_matrix total_variation',
-    'metrics': 'psnr_y ssim_y haarpsi lpips_distance colorfulness psnr_rgb evaluate_pairs PSNR SSIM HaarPSI LPIPS Colorfulness',
-    'learner': 'superres_learner colorize_learner feature_loss Enhancer export_enhancer load_enhancer tiled_apply',
+    'metrics': 'psnr_y ssim_y haarpsi grid_ratio lpips_distance colorfulness psnr_rgb evaluate_pairs PSNR SSIM HaarPSI LPIPS Colorfulness',
+    'learner': 'superres_learner colorize_learner feature_loss SRNet Enhancer export_enhancer load_enhancer bundled_models tiled_apply',
     'style': 'StyleTransferLoss TransformerNet gatys_learner fast_style_learner image_learner stylize',
     'distributed': 'distributed_ctx'}
 _WHERE = {name: mod for mod, names in _EXPORTS.items() for name in names.split()}

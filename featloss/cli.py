@@ -87,6 +87,8 @@ def _loss_options(t):
     t.add_argument('--weights', default='auto', metavar='imagenet|PATH|none', help="loss-network weights: imagenet "
                    "(downloaded or cached; an error offline), a .pth file, or none (random). Default: imagenet, else "
                    "the offline weights of shared/, else random, with a warning")
+    t.add_argument('--gram', type=float, default=None, metavar='W', help="weight of the feature loss's Gram "
+                   "(style) terms: 0 leaves them out (default: the backbone's, e.g. 5000 for vgg16_bn as lesson 7)")
     t.add_argument('--lr', type=_positive(float), default=1e-3, help='peak learning rate (default: 1e-3)')
     t.add_argument('--arch', choices=ARCHS, default='resnet34',
                    help="the U-Net's encoder (default: resnet34, ImageNet weights when they can be had), or srnet: "
@@ -215,12 +217,14 @@ def _source(data:str):
 
 def _loss_args(a):
     if a.loss != 'feature':
-        if a.backbone or a.weights != 'auto':
-            raise CLIError(f"--backbone and --weights set the feature loss; --loss {a.loss} has no loss network")
+        if a.backbone or a.weights != 'auto' or a.gram is not None:
+            raise CLIError(f"--backbone, --weights and --gram set the feature loss; --loss {a.loss} has no loss network")
         return {}
     w = a.weights
     if w not in ('auto', 'imagenet', 'none'):
         if not Path(w).is_file(): raise CLIError(f"--weights: no such file: {w} (use imagenet, none or a .pth file)")
+    if a.gram is not None and not (math.isfinite(a.gram) and a.gram >= 0):
+        raise CLIError(f"--gram must be finite and >= 0, not {a.gram}")
     return dict(backbone=a.backbone, weights=w)
 
 # %% ../nbs/08_cli.ipynb #9dfa4c97
@@ -354,14 +358,17 @@ def _train_learner(a, source, size, device, loss_kw):
     import torchvision
     from featloss.data import superres_dls, colorize_dls
     from featloss.features import WeightsNotFoundError
-    from featloss.learner import superres_learner, colorize_learner
+    from featloss.learner import superres_learner, colorize_learner, feature_loss
     from featloss.data import Crappifier
     kw = dict(size=size, bs=a.bs, seed=a.seed, device=device, max_side=a.max_side)
     if a.task == 'superres': dls = superres_dls(source, crappifier=Crappifier(a.scale, quality=_jpeg(a.jpeg)), **kw)
     else: dls = colorize_dls(source, **kw)
     _check_fits(a, size, [*dls.train_ds.items, *dls.valid_ds.items], device)   # the photos the data found and checked
     make = superres_learner if a.task == 'superres' else colorize_learner
-    try: return dls, make(dls, a.loss, arch=a.arch if a.arch == 'srnet' else getattr(torchvision.models, a.arch), precision=a.precision, **loss_kw)
+    try:
+        if a.gram is not None: loss_kw = dict(loss=feature_loss(**loss_kw, gram_wgt=a.gram))
+        else: loss_kw = dict(loss=a.loss, **loss_kw)
+        return dls, make(dls, arch=a.arch if a.arch == 'srnet' else getattr(torchvision.models, a.arch), precision=a.precision, **loss_kw)
     except WeightsNotFoundError as e:
         why, where = str(e).split('\n')[0].strip(), re.search(r'Expected file: (\S+)', str(e))
         raise CLIError(f"--weights {a.weights}: {why} " + (f"Put the file at {where[1]}, or give" if where else "Give")

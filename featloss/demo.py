@@ -127,7 +127,7 @@ def detail_box(img:Image.Image, size:int=64) -> tuple[int, int, int, int]:
     return x, y, x + size, y + size
 
 # %% ../nbs/09_demo.ipynb #5c7f0826
-def comparison_figure(hr:Image.Image, outs:dict, scores, fname, size:int=64, zoom:int=4):
+def comparison_figure(hr:Image.Image, outs:dict, scores, fname, size:int=96, zoom:int=3):
     "Zoomed crops (the most detailed `size`-pixel square of `hr`) of `outs` (method -> image) and the original"
     import matplotlib.pyplot as plt
     box = detail_box(hr, size)

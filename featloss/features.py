@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_features.ipynb #cc8efd5a
 from __future__ import annotations
-import copy, os, pickle, re
+import copy, math, os, pickle, re
 from pathlib import Path
 from urllib.error import URLError
 import torch, torch.nn as nn, torchvision
@@ -345,3 +345,15 @@ class FeatureExtractor(nn.Module):
                              "or crops, or shallower layers") from None
 
     def extra_repr(self): return f"arch={self.arch}, layers={self.layers}, input_range={self.input_range!r}"
+
+# %% ../nbs/01_features.ipynb #9e6b405d
+def _stride(self:FeatureExtractor) -> int:
+    "How many input pixels one position of the deepest layer steps over (a power of two, measured once)"
+    if not hasattr(self, '_stride_px'):
+        s = max(64, 4 * (self.min_size() or 16))
+        x = torch.zeros(1, 3, s, s, device=self.mean.device, dtype=self.mean.dtype)
+        with torch.no_grad(): h = self.body(self.prepare(x)).shape[-1]
+        self._stride_px = 2 ** round(math.log2(s / h))
+    return self._stride_px
+
+FeatureExtractor.stride = _stride

@@ -112,6 +112,8 @@ class FeatureLoss(ComponentLoss):
         channels_last:bool=True, # NHWC memory for the loss network (`FeatureExtractor`)
         fuse_bn:bool=True, # fold the loss network's batch norms into its convolutions (`FeatureExtractor`)
         eps:float=1e-6, # floor of the normalising denominators
+        shift:int|str='auto', # random offset (pixels) of the pair before the loss network, new at each call that
+                              # computes gradients: 'auto' is the network's stride, 0 none (lesson 7)
     ):
         super().__init__()
         if reduction not in REDUCTIONS: raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
@@ -128,6 +130,8 @@ class FeatureLoss(ComponentLoss):
         self._spec = dict(backbone=backbone, weights=weights, **net) if isinstance(backbone, str) else None
         self.extractor = backbone if isinstance(backbone, FeatureExtractor) else FeatureExtractor(
             backbone, weights=weights, **net)
+        self.shift = self.extractor.stride() if shift == 'auto' else int(shift)
+        if self.shift < 0: raise ValueError(f"shift must be 'auto' or >= 0, not {shift}")
 
 # %% ../nbs/02_losses.ipynb #aa506794
 @torch.no_grad()
@@ -152,10 +156,20 @@ def _term(self:FeatureLoss, p, t):
 FeatureLoss._network, FeatureLoss._term = _network, _term
 
 # %% ../nbs/02_losses.ipynb #ca4afeb1
+def _shifted(self:FeatureLoss, pred, targ):
+    "`pred` and `targ` cropped alike at a random offset below `shift`, when training (`pred` has gradients), else as they are"
+    h, w = pred.shape[-2:]
+    s = min(self.shift, h - (self.extractor.min_size() or 1), w - (self.extractor.min_size() or 1))
+    if s <= 0 or not (torch.is_grad_enabled() and pred.requires_grad): return pred, targ
+    dy, dx = torch.randint(0, s + 1, (2,)).tolist()
+    crop = lambda x: x[..., dy:h - s + dy, dx:w - s + dx]
+    return crop(pred), crop(targ)
+
 def _forward(self:FeatureLoss, pred:torch.Tensor, targ:torch.Tensor) -> torch.Tensor:
     pred, targ = _check_pair(pred, targ)
     net = self._network(pred)
-    t_feats, p_feats = _no_grad_features(net, targ), net(pred)
+    p, t = self._shifted(pred, targ)
+    t_feats, p_feats = _no_grad_features(net, t), net(p)
     terms = {'pixel': self.pixel_wgt * per_item(self.base_loss, pred, targ)}
     for i, (p, t, w) in enumerate(zip(p_feats, t_feats, self.layer_wgts)): terms[f'feat_{i}'] = w * self._term(p, t)
     if self.gram_wgt:
@@ -172,9 +186,9 @@ def _getstate(self:FeatureLoss):
 
 def _repr(self:FeatureLoss):
     return (f"layers={self.layers}, layer_wgts={self.layer_wgts}, gram_wgt={self.gram_wgt}, "
-            f"normalize={self.normalize}, base_loss={getattr(self.base_loss, '__name__', self.base_loss)}")
+            f"normalize={self.normalize}, shift={self.shift}, base_loss={getattr(self.base_loss, '__name__', self.base_loss)}")
 
-FeatureLoss.forward, FeatureLoss.__getstate__, FeatureLoss.extra_repr = _forward, _getstate, _repr
+FeatureLoss.forward, FeatureLoss._shifted, FeatureLoss.__getstate__, FeatureLoss.extra_repr = _forward, _shifted, _getstate, _repr
 
 # %% ../nbs/02_losses.ipynb #ba3032d9
 STYLE_LAYERS = {'vgg16_bn': ('relu1_2', 'relu2_2', 'relu3_3', 'relu4_3'),

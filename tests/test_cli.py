@@ -261,3 +261,23 @@ def test_train_in_bf16_and_refuse_fp16_on_cpu(photos, tmp_path):
     if not torch.cuda.is_available():
         msg = one_line_error(featloss('train', 'superres', '--data', photos, '--out', tmp_path/'f16', '--precision', 'fp16', *TINY))
         assert 'needs a GPU' in msg and not (tmp_path/'f16').exists()
+
+def test_bundled_models_listed_and_used_by_name(tmp_path):
+    "The models inside the installed package: `featloss models` lists them; enhance and eval take their names"
+    r = featloss('models'); assert r.returncode == 0, r.stderr[-2000:]
+    for name in ('sr4-pixel', 'sr4-feature'): assert name in r.stdout, r.stdout
+    assert 'trained with: featloss train superres' in r.stdout
+    Image.new('RGB', (37, 23), (90, 140, 200)).save(tmp_path/'small.png')
+    r = featloss('enhance', 'sr4-feature', tmp_path/'small.png', tmp_path/'big.png', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert Image.open(tmp_path/'big.png').size == (148, 92)
+    assert 'bundled models: sr4-feature' in one_line_error(featloss('enhance', 'sr4-nothing', tmp_path/'small.png', tmp_path/'x.png'))
+    d = tmp_path/'pairs'; d.mkdir()
+    hr = Image.effect_mandelbrot((96, 64), (-2, -1, 1, 1), 60).convert('RGB')
+    hr.save(d/'m_HR.png'); hr.resize((24, 16), Image.BICUBIC).save(d/'m_LR.png')
+    r = featloss('eval', 'sr4-pixel', d, '--csv', tmp_path/'e.csv')
+    assert r.returncode == 0, r.stderr[-2000:]
+    cols = next(csv.reader(open(tmp_path/'e.csv')))
+    assert 'model_grid' in cols and 'grid' in r.stdout
+    from featloss.core import find_shared
+    if find_shared() is not None: assert any('lpips' in c for c in cols), cols   # LPIPS-squeeze's offline weights

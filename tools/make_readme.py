@@ -69,7 +69,9 @@ def render_output(out, filters=()):
     "Markdown for one cell output, or None"
     typ = out.get('output_type')
     if typ == 'stream':
-        lines = _text(out.get('text')).splitlines(True)
+        # a progress bar redraws its line after each carriage return: keep what a terminal would show last
+        lines = [l.split('\r')[-1] for l in _text(out.get('text')).split('\n')]
+        lines = [l + '\n' for l in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
         if filters: lines = [l for l in lines if not re.search('|'.join(filters), l)]
         txt = _re_ansi.sub('', ''.join(lines))
         return _indent(txt) if txt.strip() else None
