@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from PIL import Image, ImageFilter
 from fastprogress.fastprogress import progress_bar
-from .core import bicubic_round_trip, center_crop, image2tensor, imagenet_norm
+from .core import bicubic_round_trip, center_crop, image2tensor, imagenet_norm, warn_once
 from .data import embedded_photos
 from .losses import FeatureLoss
 
@@ -105,15 +105,20 @@ def compare_models(models:dict, pairs:dict, scale:int=4, lpips='auto'):
     import pandas as pd
     from featloss.core import bicubic_upscale
     from featloss.metrics import psnr_y, ssim_y, grid_ratio, lpips_distance, lpips_variant
-    variant = lpips_variant(lpips)[0]
+    from featloss.features import WeightsNotFoundError
+    try: variant = lpips_variant(lpips)[0]
+    except WeightsNotFoundError as e:   # offline with no LPIPS weights: the table goes without
+        warn_once(f"featloss: no LPIPS column. {' '.join(str(e).split())}"); variant = None
     methods = {'bicubic': lambda lr: bicubic_upscale(lr, scale), **models}
     rows, outs = {m: [] for m in methods}, {}
     for name, (hr, lr) in progress_bar(list(pairs.items())):
         for m, f in methods.items():
             out = f(lr); outs[name, m] = out
             rows[m].append([psnr_y(out, hr, shave=scale).item(), ssim_y(out, hr, shave=scale).item(),
-                            lpips_distance(out, hr, net=lpips, shave=scale).item(), grid_ratio(out, hr, shave=scale).item()])
-    df = pd.DataFrame({m: np.mean(r, 0) for m, r in rows.items()}, index=['PSNR-Y', 'SSIM-Y', variant, 'grid']).T
+                            grid_ratio(out, hr, shave=scale).item()]
+                           + ([lpips_distance(out, hr, net=lpips, shave=scale).item()] if variant else []))
+    cols = ['PSNR-Y', 'SSIM-Y', 'grid'] + ([variant] if variant else [])
+    df = pd.DataFrame({m: np.mean(r, 0) for m, r in rows.items()}, index=cols).T
     df.attrs['outputs'] = outs
     return df
 
@@ -133,10 +138,10 @@ def comparison_figure(hr:Image.Image, outs:dict, scores, fname, size:int=96, zoo
     box = detail_box(hr, size)
     ims = {**outs, 'original': hr}
     fig, axs = plt.subplots(1, len(ims), figsize=(3.2 * len(ims), 3.9))
-    lp = [c for c in scores.columns if c.startswith('LPIPS')][0]
+    lp = next((c for c in scores.columns if c.startswith('LPIPS')), None)
     for ax, (k, im) in zip(axs, ims.items()):
         ax.imshow(im.crop(box).resize((size * zoom, size * zoom), Image.NEAREST)); ax.axis('off')
-        t = k if k not in scores.index else f"{k}\nPSNR-Y {scores.loc[k, 'PSNR-Y']:.2f} · {lp} {scores.loc[k, lp]:.3f}"
+        t = k if k not in scores.index else f"{k}\nPSNR-Y {scores.loc[k, 'PSNR-Y']:.2f}" + (f" · {lp} {scores.loc[k, lp]:.3f}" if lp else '')
         ax.set_title(t, fontsize=9)
     fig.suptitle(f"x4 super-resolution, zoomed x{zoom} (scores: means over the held-out photos)", fontsize=10)
     fig.tight_layout(); fig.savefig(fname, dpi=80)
@@ -170,11 +175,13 @@ def superres_demo(out='demo_out', epochs:int=1, size:int=96, models=('sr4-pixel'
     table = scores.to_markdown(floatfmt='.4f') if _has_tabulate() else scores.round(4).to_string()
     (out/'superres_demo.md').write_text(table + '\n')
     print(table)
-    lp = [c for c in scores.columns if c.startswith('LPIPS')][0]
-    f, p, b = (scores.loc[m, lp] for m in (models[-1], models[0], 'bicubic'))
-    psnr = ', '.join(f"{m} {v:.2f} dB" for m, v in scores['PSNR-Y'].items())
-    print(f"{lp}: {models[-1]} {f:.4f}, {models[0]} {p:.4f}, bicubic {b:.4f} ({f/b:.2f}x bicubic's, {f/p:.2f}x "
-          f"{models[0]}'s). PSNR-Y: {psnr}")
+    if lp := next((c for c in scores.columns if c.startswith('LPIPS')), None):
+        f, p, b = (scores.loc[m, lp] for m in (models[-1], models[0], 'bicubic'))
+        print(f"{lp}: {models[-1]} {f:.4f}, {models[0]} {p:.4f}, bicubic {b:.4f} ({f/b:.2f}x bicubic's, {f/p:.2f}x "
+              f"{models[0]}'s; lower is better)")
+        if lp == 'LPIPS-squeeze': print(f"  ({models[-1]} was trained on the features of the SqueezeNet that LPIPS-squeeze scores with: "
+                                        "the score favours it; LPIPS-alex, the paper's variant, needs torchvision's AlexNet weights)")
+    print("PSNR-Y: " + ', '.join(f"{m} {v:.2f} dB" for m, v in scores['PSNR-Y'].items()))
     if epochs:
         print(f"Fine-tuning {models[-1]} on the embedded photos for {epochs} epoch(s) of {size}px crops:")
         learn = finetune(enhs[models[-1]], epochs=epochs, size=size)

@@ -323,15 +323,17 @@ class SRNet(nn.Module):
         scale:int=4, # the upscaling factor of the input's bicubic upscale: 1, 2, 4 or 8
         nf:int=64, # channels of the residual blocks (half of them after each upsampling step)
         n_blocks:int=4, # residual blocks at low resolution
+        upsample:str='nearest', # how each resize-convolution enlarges: 'nearest' or 'bilinear'
     ):
         super().__init__()
         if scale not in (1, 2, 4, 8): raise ValueError(f"SRNet's scale must be 1, 2, 4 or 8, not {scale}")
-        self.scale, self.nf, self.n_blocks = int(scale), int(nf), int(n_blocks)
+        if upsample not in ('bilinear', 'nearest'): raise ValueError(f"upsample must be 'bilinear' or 'nearest', not {upsample!r}")
+        self.scale, self.nf, self.n_blocks, self.upsample = int(scale), int(nf), int(n_blocks), upsample
         self.head = nn.Sequential(nn.PixelUnshuffle(scale), nn.Conv2d(3*scale*scale, nf, 3, padding=1), nn.ReLU())
         self.body = nn.Sequential(*[_ResBlock(nf) for _ in range(n_blocks)])
         ups, c = [], nf
         for _ in range(scale.bit_length() - 1):
-            ups += [nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(c, nf//2, 3, padding=1), nn.ReLU()]
+            ups += [nn.Upsample(scale_factor=2, mode=upsample), nn.Conv2d(c, nf//2, 3, padding=1), nn.ReLU()]
             c = nf // 2
         self.up = nn.Sequential(*ups)
         self.tail = nn.Conv2d(c, 3, 3, padding=1)
@@ -343,7 +345,8 @@ class SRNet(nn.Module):
             raise ValueError(f"SRNet({self.scale}) needs an input whose sides are multiples of {self.scale}, not {w}x{h}")
         return x + self.tail(self.up(self.body(self.head(x))))
 
-    def config(self) -> dict: return dict(arch='srnet', scale=self.scale, nf=self.nf, n_blocks=self.n_blocks)
+    def config(self) -> dict:
+        return dict(arch='srnet', scale=self.scale, nf=self.nf, n_blocks=self.n_blocks, upsample=self.upsample)
 
 # %% ../nbs/05_learner.ipynb #db9b48b6
 def _grid(n:int, tile:int, overlap:int, multiple:int) -> tuple[list[int], int]:
@@ -414,7 +417,7 @@ def inference_model(model:nn.Module) -> nn.Module:
 def unet_from_config(cfg:dict) -> nn.Module:
     "The network `cfg` (`unet_config`, or `SRNet.config`) describes, in eval mode with its norms folded, random weights"
     name = cfg.get('arch')
-    if name == 'srnet': return SRNet(int(cfg['scale']), int(cfg['nf']), int(cfg['n_blocks'])).eval()
+    if name == 'srnet': return SRNet(int(cfg['scale']), int(cfg['nf']), int(cfg['n_blocks']), str(cfg.get('upsample', 'nearest'))).eval()
     if name not in torchvision.models.list_models(module=torchvision.models):
         raise ValueError(f"unknown U-Net encoder {name!r}")
     kw = {k: cfg[k] for k in _UNET_KEYS if k in cfg and k != 'n_out'}

@@ -10,7 +10,7 @@ from .core import as_plain
 from .features import FeatureExtractor, check_backbone
 
 # %% auto #0
-__all__ = ['REDUCTIONS', 'LOSS_DEFAULTS', 'STYLE_LAYERS', 'gram_matrix', 'per_item', 'reduce_loss', 'ComponentLoss',
+__all__ = ['REDUCTIONS', 'GRAM_SCALE', 'LOSS_DEFAULTS', 'STYLE_LAYERS', 'gram_matrix', 'per_item', 'reduce_loss', 'ComponentLoss',
            'FeatureLoss', 'StyleLoss', 'total_variation', 'TVLoss']
 
 # %% ../nbs/02_losses.ipynb #0e969d58
@@ -42,7 +42,8 @@ def reduce_loss(loss:torch.Tensor, reduction:str='mean') -> torch.Tensor:
     raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
 
 # %% ../nbs/02_losses.ipynb #5f50d0c4
-_normed = dict(layer_wgts=(0.2, 0.2, 0.2), gram_wgt=5.0, normalize=True)
+GRAM_SCALE = 5.   # for a normalised backbone, the Gram weight that puts Gram terms on the pixel term's scale
+_normed = dict(layer_wgts=(0.2, 0.2, 0.2), gram_wgt=0., normalize=True)   # no Gram: see "grid artefacts" below
 LOSS_DEFAULTS = {
     'vgg16_bn': dict(layers=('relu3_3', 'relu4_3', 'relu5_3'), layer_wgts=(5, 15, 2), gram_wgt=5e3, normalize=False),
     'vgg16': dict(layers=('relu3_3', 'relu4_3', 'relu5_3'), **_normed),

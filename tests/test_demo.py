@@ -1,4 +1,4 @@
-"The main job (`make demo` = `python -m featloss.demo`) as a command, in a fresh process (short training: --epochs 1 --size 48)."
+"The main job (`make demo` = `python -m featloss.demo`) as a command, in a fresh process (a short fine-tuning: --epochs 1 --size 48)."
 import os, re, subprocess, sys
 from pathlib import Path
 import pytest
@@ -16,9 +16,14 @@ def test_demo_command_writes_figures_tables_and_model(tmp_path):
     table = (out/'feature_loss_demo.md').read_text()
     for name in ('shift 2px', 'blur σ=2', 'bicubic ×4'): assert name in table
     assert '| degradation | pixel L1 |' in r.stdout
-    # the super-resolution run ends with a PSNR line against bicubic, and leaves a model that loads and runs
-    m = re.search(r'U-Net (\d+\.\d+) dB, bicubic (\d+\.\d+) dB', r.stdout)
-    assert m and 15 < float(m[2]) < 50, r.stdout[-1000:]
+    # the comparison ends with PSNR-Y per method, and the bundled feature-loss model looks closer than bicubic (LPIPS)
+    m = re.search(r'PSNR-Y: bicubic (\d+\.\d+) dB, sr4-pixel (\d+\.\d+) dB, sr4-feature (\d+\.\d+) dB', r.stdout)
+    assert m and 15 < float(m[1]) < 50, r.stdout[-1000:]
+    assert float(m[2]) > float(m[1]), r.stdout[-1000:]   # the pixel-loss model beats bicubic on PSNR
+    lp = re.search(r'LPIPS-\w+: sr4-feature (\d\.\d+), sr4-pixel (\d\.\d+), bicubic (\d\.\d+)', r.stdout)
+    if lp: assert float(lp[1]) < float(lp[3]), r.stdout[-1000:]  # (no LPIPS line where no LPIPS weights can be had)
+    assert (out/'superres_demo.md').read_text().count('sr4-') == 2
+    # the fine-tuned model it leaves loads and runs
     from featloss.learner import load_enhancer
     from PIL import Image
     enh = load_enhancer(out/'model.pth')
