@@ -148,7 +148,7 @@ def test_evaluate_pairs(tmp_path):
     df = evaluate_pairs(tmp_path, lambda lr: lr.resize((64, 64), Image.LANCZOS), scale=2, out_dir=tmp_path/'out', progress=False)
     assert list(df.index) == ['p0', 'p1', 'p2', 'mean']
     lp = () if df.attrs['lpips'] is None else (f"lpips_{df.attrs['lpips'].removeprefix('LPIPS-')}",)
-    assert list(df.columns) == [f'{m}_{k}' for m in ('bicubic', 'model') for k in ('psnr_y', 'ssim_y', 'haarpsi', *lp)]
+    assert list(df.columns) == [f'{m}_{k}' for m in ('bicubic', 'model') for k in ('psnr_y', 'ssim_y', 'haarpsi', 'grid', *lp)]
     assert df.attrs['lpips'] == _lpips_or_none()
     assert evaluate_pairs(tmp_path, scale=2, progress=False, lpips=None).shape == (4, 4)   # PSNR-Y, SSIM-Y, HaarPSI, grid
     assert np.allclose(df.loc['mean'], df.iloc[:3].mean())
