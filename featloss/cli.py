@@ -356,10 +356,9 @@ def _jpeg(s:str):
 def _train_learner(a, source, size, device, loss_kw):
     "The `DataLoaders` and U-Net learner `featloss train` asks for; missing weights said in the command line's terms"
     import torchvision
-    from featloss.data import superres_dls, colorize_dls
+    from featloss.data import superres_dls, colorize_dls, Crappifier
     from featloss.features import WeightsNotFoundError
     from featloss.learner import superres_learner, colorize_learner, feature_loss
-    from featloss.data import Crappifier
     kw = dict(size=size, bs=a.bs, seed=a.seed, device=device, max_side=a.max_side)
     if a.task == 'superres': dls = superres_dls(source, crappifier=Crappifier(a.scale, quality=_jpeg(a.jpeg)), **kw)
     else: dls = colorize_dls(source, **kw)
