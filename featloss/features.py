@@ -7,14 +7,14 @@ from __future__ import annotations
 import copy, math, os, pickle, re
 from pathlib import Path
 from urllib.error import URLError
-import torch, torch.nn as nn, torchvision
+import torch, torch.nn as nn, torch.nn.functional as F, torchvision
 from .core import (
     imagenet_mean, imagenet_std, INPUT_RANGES, check_input_range, warn_once, offline_weights, OFFLINE_WEIGHTS)
 
 # %% auto #0
 __all__ = ['BACKBONES', 'vgg_layer_names', 'check_backbone', 'layer_names', 'WeightsNotFoundError', 'WeightsMismatchError',
            'imagenet_weights_file', 'imagenet_file', 'load_refusal', 'load_state_checked', 'load_features',
-           'resolve_weights', 'FeatureExtractor']
+           'resolve_weights', 'BlurPool', 'antialiased', 'FeatureExtractor']
 
 # %% ../nbs/01_features.ipynb #c1eaa1df
 def vgg_layer_names(features:nn.Sequential) -> list[str]:
@@ -212,6 +212,37 @@ def resolve_weights(backbone:str|None=None, weights='auto') -> tuple[str, object
     warn_once(f"featloss: {why} No offline weights either: the {b} loss network gets seeded random weights.")
     return b, None, "seeded random weights (no pretrained weights could be had)"
 
+# %% ../nbs/01_features.ipynb #8897db87
+class BlurPool(nn.Module):
+    "Binomial low-pass ([1,2,1] x [1,2,1] / 16, reflected borders) on every channel, then keep every `stride`-th position"
+    def __init__(self, stride:int=2):
+        super().__init__()
+        self.stride = stride
+        k = torch.tensor([1., 2., 1.])
+        self.register_buffer('kernel', (k[:, None] * k[None]) / 16, persistent=False)
+    def forward(self, x):
+        c = x.shape[1]
+        k = self.kernel.to(x.dtype).expand(c, 1, 3, 3)
+        return F.conv2d(F.pad(x, (1, 1, 1, 1), mode='reflect'), k, stride=self.stride, groups=c)
+    def extra_repr(self): return f"stride={self.stride}"
+
+def _pool_stride(m): return m.stride if isinstance(m.stride, int) else m.stride[0]
+
+def antialiased(body:nn.Sequential) -> nn.Sequential:
+    "`body` with a low-pass before each stride-2 layer (Zhang 2019): the same layer names, indices and weights"
+    out = []
+    for m in body:
+        if isinstance(m, nn.Conv2d) and tuple(m.stride) == (2, 2): m = nn.Sequential(BlurPool(1), m)
+        elif isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) and _pool_stride(m) == 2:
+            pool = copy.copy(m); pool.stride = 1
+            m = nn.Sequential(pool, BlurPool(2))
+        elif any(isinstance(c, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)) and
+                 (tuple(c.stride) if isinstance(c.stride, tuple) else (c.stride,)*2) != (1, 1) for c in m.modules()):
+            raise ValueError(f"Cannot anti-alias {type(m).__name__}: it subsamples inside; only plain strided "
+                             "Conv2d, MaxPool2d and AvgPool2d layers of the top-level Sequential are handled")
+        out.append(m)
+    return nn.Sequential(*out)
+
 # %% ../nbs/01_features.ipynb #1492d546
 def _layer_index(layer, names):
     if isinstance(layer, int):
@@ -272,6 +303,7 @@ class FeatureExtractor(nn.Module):
         input_range:str='imagenet', # the convention of the images it gets: 'imagenet', '0,1' or '-1,1'
         fuse_bn:bool=True, # fold eval-mode batch norms into the convolutions before them: the same features, faster
         channels_last:bool=True, # run a built-in network in NHWC memory format (faster on CPUs and tensor cores)
+        antialias:bool=False, # low-pass before every stride-2 layer (`antialiased`): no lattice in the gradient
     ):
         super().__init__()
         self.input_range, self.channels_last = check_input_range(input_range), channels_last
@@ -281,6 +313,8 @@ class FeatureExtractor(nn.Module):
         body, names, self.idx, self.source = _truncated(backbone, layers, weights)
         self.layers, self.names = list(layers), names[:max(self.idx)+1]
         self.body = nn.Sequential(*_runnable(list(body.children()), self.idx, fuse_bn))
+        self.antialias = bool(antialias)
+        if self.antialias: self.body = antialiased(self.body)
         self.body.requires_grad_(False)
         self.register_buffer('mean', torch.tensor(imagenet_mean).view(1,3,1,1), persistent=False)
         self.register_buffer('std', torch.tensor(imagenet_std).view(1,3,1,1), persistent=False)
@@ -344,7 +378,8 @@ class FeatureExtractor(nn.Module):
                              f"loss network (up to layer {self.names[-1]}) needs at least {m}x{m}: use larger images "
                              "or crops, or shallower layers") from None
 
-    def extra_repr(self): return f"arch={self.arch}, layers={self.layers}, input_range={self.input_range!r}"
+    def extra_repr(self):
+        return f"arch={self.arch}, layers={self.layers}, input_range={self.input_range!r}" + (", antialias=True" * self.antialias)
 
 # %% ../nbs/01_features.ipynb #9e6b405d
 def _stride(self:FeatureExtractor) -> int:
