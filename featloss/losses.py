@@ -545,12 +545,12 @@ LOSS_PRESETS = {
                                    pixel_wgt=0., gram_wgt=0., normalize=False),
         source="Johnson, Alahi & Fei-Fei 2016, Perceptual Losses for Real-Time Style Transfer and Super-Resolution, "
                "sec. 4.2: feature reconstruction loss at VGG16 relu2_2 (squared error / CHW), no pixel loss; "
-               "they add total variation (1e-6 to 1e-4)"),
-    'johnson_style': dict(kwargs=dict(backbone='vgg16', layers=('relu3_3',), layer_wgts=(1.,), base_loss=F.mse_loss,
+               "plus a total-variation regulariser (TVLoss)"),
+    'johnson_style': dict(kwargs=dict(backbone='vgg16', layers=('relu2_2',), layer_wgts=(1.,), base_loss=F.mse_loss,
                                       pixel_wgt=0., gram_wgt=0., normalize=False),
         style_layers=('relu1_2', 'relu2_2', 'relu3_3', 'relu4_3'),
-        source="Johnson et al. 2016, sec. 4.1: content at VGG16 relu3_3; style (Gram) at relu1_2/2_2/3_3/4_3 "
-               "(StyleLoss with style_layers)"),
+        source="Johnson et al. 2016, sec. 4.1: content at VGG16 relu2_2; style (Gram) at relu1_2/2_2/3_3/4_3 "
+               "(StyleLoss with style_layers); total variation 1e-6 to 1e-4"),
     'deoldify': dict(kwargs=dict(backbone='vgg16_bn', layers=('relu3_3', 'relu4_3', 'relu5_3'), layer_wgts=(20., 70., 10.),
                                  base_loss=F.l1_loss, pixel_wgt=1., gram_wgt=0., normalize=False),
         source="Antic, DeOldify (2019), deoldify/loss.py FeatureLoss(layer_wgts=[20,70,10]): L1 pixel + L1 on VGG16-bn "
@@ -558,7 +558,7 @@ LOSS_PRESETS = {
     'esrgan': dict(kwargs=dict(backbone='vgg19', layers=('conv5_4',), layer_wgts=(1.,), base_loss=F.l1_loss,
                                pixel_wgt=0.01, gram_wgt=0., normalize=False),
         gan_wgt=0.005,
-        source="Wang et al. 2018, ESRGAN, sec. 3.4, and BasicSR train_ESRGAN_x4.yml: L1 on VGG19 conv5_4 before the "
+        source="Wang et al. 2018, ESRGAN, sec. 3.3 and 4.1, and BasicSR train_ESRGAN_x4.yml: L1 on VGG19 conv5_4 before the "
                "activation (weight 1), L1 pixel 0.01, adversarial 0.005"),
     'pconv': dict(kwargs=dict(backbone='vgg16', layers=('pool1', 'pool2', 'pool3'), layer_wgts=(0.05, 0.05, 0.05),
                               base_loss=F.l1_loss, pixel_wgt=1., gram_wgt=120 / 0.05**2, normalize=False),
