@@ -6,8 +6,9 @@
 from __future__ import annotations
 import math, re, warnings
 from collections import OrderedDict
+from functools import partial
 from pathlib import Path
-import torch, torch.nn as nn, torch.nn.functional as F
+import torch, torch.nn as nn, torch.nn.functional as F, torch.utils.checkpoint
 from .core import as_plain, check_input_range, offline_weights, warn_once
 from .features import (FeatureExtractor, check_backbone, resolve_weights, WeightsNotFoundError, WeightsMismatchError,
                                imagenet_file, imagenet_weights_file, load_state_checked, _read_state, _features_state,
@@ -281,6 +282,14 @@ class TVLoss(nn.Module):
     def forward(self, pred, *_): return self.wgt * total_variation(pred, self.reduction)
 
 # %% ../nbs/02_losses.ipynb #b1c0c002
+def _cx_item(x, y, mu, h:float, eps:float) -> torch.Tensor:
+    "The contextual loss of one item's features `x` against `y`, (c, positions) each, centred by `mu` (c, 1)"
+    x, y = F.normalize(x - mu, dim=0), F.normalize(y - mu, dim=0)
+    d = (1 - x.T @ y) / 2                                  # d[i, j]: cosine distance of x_i and y_j
+    d_rel = d / (d.amin(dim=1, keepdim=True) + eps)        # relative to x_i's nearest target feature
+    cx = torch.softmax((1 - d_rel) / h, dim=1)             # w_ij / sum_k w_ik
+    return -torch.log(cx.amax(dim=0).mean())               # max over i, mean over j
+
 def contextual_loss(x:torch.Tensor, y:torch.Tensor, h:float=0.5, eps:float=1e-5, reduction:str='mean') -> torch.Tensor:
     "Contextual loss (Mechrez et al. 2018) of features `x` (generated) against `y` (target), (n,c,h,w) or (n,c,p), in fp32"
     if x.ndim not in (3, 4) or x.shape != y.shape:
@@ -289,12 +298,11 @@ def contextual_loss(x:torch.Tensor, y:torch.Tensor, h:float=0.5, eps:float=1e-5,
     if h <= 0: raise ValueError(f"The band width h must be > 0, not {h}")
     with torch.autocast(x.device.type, enabled=False):
         x, y = as_plain(x).float().flatten(2), as_plain(y).float().flatten(2)   # (n, c, positions)
-        mu = y.mean(dim=(0, 2), keepdim=True)                  # the target's mean over batch and positions
-        x, y = F.normalize(x - mu, dim=1), F.normalize(y - mu, dim=1)
-        d = (1 - x.transpose(1, 2) @ y) / 2                    # d[b, i, j]: cosine distance of x_i and y_j
-        d_rel = d / (d.amin(dim=2, keepdim=True) + eps)        # relative to x_i's nearest target feature
-        cx = torch.softmax((1 - d_rel) / h, dim=2)             # w_ij / sum_k w_ik
-        loss = -torch.log(cx.amax(dim=1).mean(dim=1))          # max over i, mean over j, per item
+        mu = y.mean(dim=(0, 2))[:, None]                        # the target's mean over batch and positions
+        item = _cx_item
+        if torch.is_grad_enabled() and (x.requires_grad or y.requires_grad):  # one item's matrices in memory at a time:
+            item = partial(torch.utils.checkpoint.checkpoint, _cx_item, use_reentrant=False)  # recomputed for backward
+        loss = torch.stack([item(a, b, mu, h, eps) for a, b in zip(x, y)])
     return reduce_loss(loss, reduction)
 
 # %% ../nbs/02_losses.ipynb #b1c0c007
