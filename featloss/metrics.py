@@ -18,10 +18,10 @@ from .features import (WeightsNotFoundError, WeightsMismatchError, imagenet_file
                                load_state_checked, _read_state, _features_state, _imagenet_url)
 
 # %% auto #0
-__all__ = ['LPIPS_NETS', 'colourfulness', 'Colourfulness', 'to_255', 'rgb_to_y', 'psnr_y', 'ssim_y', 'haarpsi', 'lpips_variant',
-           'lpips_model', 'lpips_distance', 'colorfulness', 'psnr_rgb', 'grad_magnitude', 'hf_energy', 'ImageMetric',
-           'PSNR', 'SSIM', 'HaarPSI', 'Colorfulness', 'LPIPS', 'sr_pairs', 'grid_energy', 'grid_ratio',
-           'evaluate_pairs']
+__all__ = ['colourfulness', 'Colourfulness', 'to_255', 'rgb_to_y', 'psnr_y', 'ssim_y', 'haarpsi', 'lpips_distance',
+           'colorfulness', 'psnr_rgb', 'grad_magnitude', 'hf_energy', 'ImageMetric', 'PSNR', 'SSIM', 'HaarPSI',
+           'Colorfulness', 'LPIPS', 'sr_pairs', 'grid_energy', 'grid_ratio', 'evaluate_pairs', 'LPIPS_NETS',
+           'lpips_variant', 'lpips_model']
 
 # %% ../nbs/04_metrics.ipynb #3a2b5fa0
 _RANGE_TOL = 1e-3  # float images may overshoot [0,1] by rounding error only
@@ -162,83 +162,12 @@ def haarpsi(sr, hr, shave:int=0, scales:int=3, subsample:bool=True, c:float=30.,
     return score if batched else score[0]
 
 # %% ../nbs/04_metrics.ipynb #530a1e5f
-_LPIPS_TRUNKS = {'alex': 'alexnet', 'squeeze': 'squeezenet1_1', 'vgg': 'vgg16'}  # lpips's names -> torchvision's
-LPIPS_NETS = ('auto', *_LPIPS_TRUNKS)
-_LPIPS_MIN_SIZE = {'alex': 31, 'squeeze': 17, 'vgg': 16}  # the smallest image each trunk can take (measured below)
-_lpips_trunks = {}  # net -> (net, trunk weights file, where it comes from), resolved once per process
-
-def _lpips_trunk(net:str='auto') -> tuple[str, Path, str]:
-    "(lpips net, trunk weights file, where it comes from) for `net`: ImageNet's, else offline SqueezeNet, else an error"
-    if not isinstance(net, str) or net not in LPIPS_NETS:
-        raise ValueError(f"LPIPS net must be one of {LPIPS_NETS}, not {net!r}")
-    if net in _lpips_trunks: return _lpips_trunks[net]
-    first = 'alex' if net == 'auto' else net
-    arch = _LPIPS_TRUNKS[first]
-    try: res = first, imagenet_file(arch), f"torchvision's ImageNet weights of {arch} ({imagenet_weights_file(arch)})"
-    except WeightsNotFoundError as e:
-        why = str(e).split('\n')[0]
-        sq, off = imagenet_weights_file('squeezenet1_1'), offline_weights('squeezenet1_1')
-        if net == 'auto' and sq.is_file(): res = 'squeeze', sq, f"torchvision's ImageNet weights of squeezenet1_1 ({sq})"
-        elif net in ('auto', 'squeeze') and off is not None:
-            res = 'squeeze', off, f"the offline ImageNet weights of squeezenet1_1 ({off})"
-        else:
-            alt = (", or make the shared folder's weights/squeezenet1_1-features-imagenet.pth reachable (the shared "
-                   "folder beside the repository, or FEATLOSS_SHARED)" if net in ('auto', 'squeeze') else "")
-            raise WeightsNotFoundError(
-                f"No LPIPS-{first}: {why}\n"
-                f"Copy {imagenet_weights_file(arch).name} (from {_imagenet_url(arch)}) to {imagenet_weights_file(arch)} "
-                f"(TORCH_HOME sets the folder){alt}. featloss does not fall back to a random trunk: "
-                "under the calibrated linear layers it would give numbers that mean nothing.") from None
-        warn_once(f"featloss: {why} LPIPS uses {res[2]}: LPIPS-squeeze"
-                  + (", not the paper's default LPIPS-alex." if first == 'alex' else "."))
-    _lpips_trunks[net] = res
-    if net == 'auto': _lpips_trunks.setdefault(res[0], res)  # and the variant it chose has these weights too
-    return res
-
-def lpips_variant(net:str='auto') -> tuple[str, str]:
-    "The LPIPS variant `net` gives ('LPIPS-alex', 'LPIPS-squeeze' or 'LPIPS-vgg') and where its trunk's weights come from"
-    name, _, source = _lpips_trunk(net)
-    return f'LPIPS-{name}', f"{source}; linear layers v0.1 of the lpips package"
+# the LPIPS network is defined in featloss.losses, where `LPIPSLoss` trains with it too
+from .losses import LPIPS_NETS, _LPIPS_TRUNKS, _LPIPS_MIN_SIZE, _lpips_trunks, _lpips_trunk, lpips_variant
+_all_ = ['LPIPS_NETS', 'lpips_variant', 'lpips_model']
 
 # %% ../nbs/04_metrics.ipynb #5b47fa16
-def _lpips_lins_file(name:str) -> Path:
-    import lpips
-    return Path(lpips.__file__).parent/'weights'/'v0.1'/f'{name}.pth'
-
-def _load_trunk(trunk:nn.Module, sd:dict, source:str):
-    "Load a state dict of torchvision's `features` into lpips's sliced `trunk` (its slices' children are named by index)"
-    flat = nn.Sequential(OrderedDict((i, m) for s in trunk.children() for i, m in s.named_children()))  # shares modules
-    sd, own = _features_state(sd), flat.state_dict()
-    unknown = [k for k in sd if k not in own]  # (the layers lpips leaves out of `features` hold no tensors)
-    if unknown: raise WeightsMismatchError(f"{source} has tensors that the LPIPS trunk does not: {unknown[:5]} "
-                                           f"({len(unknown)} in all). Is it the file of another network?")
-    names = [f'features[{i}] ({type(m).__name__})' for i, m in flat.named_children()]
-    load_state_checked(flat, sd, names, source)
-
-def _load_lins(model:nn.Module, name:str):
-    "Load the calibrated linear layers the lpips package ships for `name` into `model`, read with `weights_only=True`"
-    f = _lpips_lins_file(name)
-    sd, own = _read_state(f), model.state_dict()
-    want = {k for k in own if re.fullmatch(r'lin\d+\..*', k)}
-    bad = sorted(set(sd) ^ want) + [k for k in want & set(sd) if sd[k].shape != own[k].shape]
-    if bad: raise WeightsMismatchError(f"{f} does not fit the linear layers of LPIPS-{name}: {bad[:5]}")
-    model.load_state_dict(sd, strict=False)
-
-_lpips_models = {}
-
-def lpips_model(net:str='auto', device='cpu') -> nn.Module:
-    "The `lpips.LPIPS` module of variant `net` (`lpips_variant`) on `device`, frozen in eval mode, fp32; built once"
-    name, path, source = _lpips_trunk(net)
-    key = (name, str(path), torch.device(device))
-    if key not in _lpips_models:
-        import lpips
-        with warnings.catch_warnings():  # lpips asks torchvision for `pretrained=False`, a deprecated spelling
-            warnings.filterwarnings('ignore', category=UserWarning, module='torchvision')
-            m = lpips.LPIPS(net=name, pretrained=False, pnet_rand=True, verbose=False)
-        _load_trunk(m.net, _read_state(path), source)
-        _load_lins(m, name)
-        _lpips_models[key] = m.float().eval().requires_grad_(False).to(key[2])
-    return _lpips_models[key]
+from .losses import _lpips_lins_file, _load_trunk, _load_lins, _lpips_models, lpips_model
 
 # %% ../nbs/04_metrics.ipynb #4dc0d2b9
 def _lpips_unit(x, input_range:str):

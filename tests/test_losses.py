@@ -109,3 +109,67 @@ def test_shared_weights_load_when_present():
         if w is None: pytest.skip('no shared/ folder on this machine')
         fe = FeatureExtractor(arch, layers=FeatureLoss(arch, weights=None).layers, weights=w)
         assert len(fe(torch.zeros(1, 3, 64, 64))) == 3
+
+
+def _contextual_naive(x, y, h=0.5):
+    "The contextual loss (Mechrez et al. 2018) as its formula states it, with loops, in float64"
+    import math
+    n, c = x.shape[:2]
+    X, Y = x.reshape(n, c, -1).double(), y.reshape(n, c, -1).double()
+    N = X.shape[2]
+    mu = Y.sum(dim=(0, 2)) / (n * N)
+    out = []
+    for b in range(n):
+        xs = [(X[b, :, i] - mu) / (X[b, :, i] - mu).norm() for i in range(N)]
+        ys = [(Y[b, :, j] - mu) / (Y[b, :, j] - mu).norm() for j in range(N)]
+        d = [[(1 - float(xs[i] @ ys[j])) / 2 for j in range(N)] for i in range(N)]
+        w = [[math.exp((1 - d[i][j] / (min(d[i]) + 1e-5)) / h) for j in range(N)] for i in range(N)]
+        cx = [[w[i][j] / sum(w[i]) for j in range(N)] for i in range(N)]
+        out.append(-math.log(sum(max(cx[i][j] for i in range(N)) for j in range(N)) / N))
+    return sum(out) / n
+
+
+def test_contextual_loss_is_the_formula():
+    from featloss.losses import contextual_loss, ContextualLoss
+    torch.manual_seed(1)
+    x, y = torch.randn(2, 6, 4, 5), torch.randn(2, 6, 4, 5)
+    for a, b in [(x, y), (y + 0.5 * x, y), (y, y)]:
+        assert abs(contextual_loss(a, b).item() - _contextual_naive(a, b)) < 1e-4
+    loss = ContextualLoss('vgg16', weights=None, max_side=8)
+    p, t = torch.randn(2, 3, 64, 64), torch.randn(2, 3, 64, 64)
+    assert loss(t, t).item() < 1e-4 and loss(p, t).item() > 0
+    assert loss(p, t).shape == () and ContextualLoss(loss.extractor, reduction='none')(p, t).shape == (2,)
+
+
+def test_ssim_losses():
+    from featloss.losses import SSIMLoss, MSSSIMLoss
+    x = torch.rand(2, 3, 48, 48)
+    assert SSIMLoss('0,1')(x, x).item() == 0
+    y = (x + 0.1 * torch.randn_like(x)).clamp(0, 1)
+    assert SSIMLoss('0,1')(y, x) > 0 and SSIMLoss('0,1', reduction='none')(y, x).shape == (2,)
+    assert MSSSIMLoss('0,1', win_size=3)(x, x).abs().item() < 1e-6
+    with pytest.raises(ValueError, match='at least 161 pixels'): MSSSIMLoss('0,1')(x, x)
+
+
+def test_lpips_loss_nonnegative_with_finite_gradients():
+    from featloss.losses import LPIPSLoss
+    from featloss.features import WeightsNotFoundError
+    try: loss = LPIPSLoss(input_range='0,1', reduction='none')
+    except WeightsNotFoundError: pytest.skip('no LPIPS weights on this machine')
+    x, y = torch.rand(3, 3, 32, 32), torch.rand(3, 3, 32, 32)
+    assert loss(x, x).abs().max().item() == 0
+    p = x.clone().requires_grad_()
+    d = loss(p, y)
+    assert (d >= 0).all() and (d > 0).all()
+    d.sum().backward()
+    assert torch.isfinite(p.grad).all() and p.grad.abs().sum() > 0
+
+
+def test_presets_cite_their_sources():
+    from featloss.losses import LOSS_PRESETS
+    for name in LOSS_PRESETS:
+        fl = FeatureLoss.preset(name, weights=None)
+        assert fl.source and fl.preset == name
+        with torch.no_grad(): assert torch.isfinite(fl(torch.randn(1, 3, 32, 32), torch.randn(1, 3, 32, 32)))
+    assert FeatureLoss.preset('esrgan', weights=None).extractor.names[-1] == 'conv5_4'
+    with pytest.raises(ValueError, match='Unknown preset'): FeatureLoss.preset('nope')

@@ -205,11 +205,11 @@ def test_lpips_refuses_a_random_trunk(tmp_path):
     from unittest.mock import patch
     img = tensor2image(photo_batch(size=64, n=1, seed=2)[0])
     img.save(tmp_path/'p_HR.png'); img.resize((32, 32), Image.BICUBIC).save(tmp_path/'p_LR.png')
-    import featloss.metrics as M
+    import featloss.losses as L   # the LPIPS network is defined there (featloss.metrics imports it)
     def no_file(arch): raise WeightsNotFoundError(f"The ImageNet weights of {arch} are not cached (simulated).")
-    with patch.object(M, 'imagenet_file', no_file), patch.object(M, 'offline_weights', lambda arch: None), \
-         patch.object(M, 'imagenet_weights_file', lambda arch: Path('/nonexistent')/f'{arch}.pth'), \
-         patch.dict(M._lpips_trunks, clear=True):
+    with patch.object(L, 'imagenet_file', no_file), patch.object(L, 'offline_weights', lambda arch: None), \
+         patch.object(L, 'imagenet_weights_file', lambda arch: Path('/nonexistent')/f'{arch}.pth'), \
+         patch.dict(L._lpips_trunks, clear=True):
         for net in ('auto', 'alex', 'squeeze', 'vgg'):
             with pytest.raises(WeightsNotFoundError, match='does not fall back to a random trunk'): lpips_variant(net)
         with pytest.warns(UserWarning, match='no LPIPS column'):   # 'auto' leaves the column out, a named net fails
