@@ -3,7 +3,7 @@ known pixels, and the inpainting DataLoaders and learner (development stack and 
 import warnings
 import pytest, torch, torch.nn.functional as F, torchvision
 from featloss.inpaint import (InpaintingLoss, irregular_mask, composite, inpaint_dls, inpaint_learner, fill_holes,
-                              mean_fill, biharmonic_fill, hole_metrics, CAFFE_FEAT_SCALE, caffe_scale)
+                              mean_fill, smooth_fill, biharmonic_fill, hole_metrics, CAFFE_FEAT_SCALE, caffe_scale)
 from featloss.core import offline_weights
 
 
@@ -71,7 +71,8 @@ def test_composite_keeps_known_pixels_exactly():
     known = mask.expand_as(img) == 1
     net = torch.nn.Sequential(torch.nn.Conv2d(4, 3, 3, padding=1))
     for filled in (composite(torch.randn_like(img) * 100, img, mask), fill_holes(net, img, mask),
-                   mean_fill(img, mask), biharmonic_fill(img, mask)):
+                   fill_holes(net, img, mask, prefill=True), mean_fill(img, mask), smooth_fill(img, mask),
+                   biharmonic_fill(img, mask)):
         assert torch.equal(filled[known], img[known])
     r = hole_metrics(mean_fill(img, mask), img, mask, lpips=False)
     assert set(r) == {'psnr_hole', 'ssim'} and r['psnr_hole'].shape == (2,)
@@ -89,3 +90,13 @@ def test_dls_and_learner_table():
     names = learn.recorder.metric_names
     assert all(n in names for n in ['valid', 'hole', 'perceptual', 'style_out', 'style_comp', 'tv'])
     assert all(torch.isfinite(torch.tensor(v)).all() for v in learn.recorder.values[-1])
+
+
+def test_residual_learner_starts_from_the_smooth_fill():
+    from featloss.data import photo_batch
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        dls = inpaint_dls(size=64, bs=2, n_per_image=1, prefill=True)
+        learn = inpaint_learner(dls, 'l1', pretrained=False, precision='fp32')
+    img, mask = photo_batch(size=64, n=2), torch.stack([irregular_mask(64, 0.3, seed=i) for i in range(2)])
+    assert torch.allclose(fill_holes(learn.model, img, mask), smooth_fill(img, mask), atol=1e-5)
