@@ -100,3 +100,23 @@ def test_residual_learner_starts_from_the_smooth_fill():
         learn = inpaint_learner(dls, 'l1', pretrained=False, precision='fp32')
     img, mask = photo_batch(size=64, n=2), torch.stack([irregular_mask(64, 0.3, seed=i) for i in range(2)])
     assert torch.allclose(fill_holes(learn.model, img, mask), smooth_fill(img, mask), atol=1e-5)
+
+
+def test_export_load_inpainter(tmp_path):
+    import numpy as np
+    from PIL import Image
+    from torchvision.models import resnet18
+    from featloss.inpaint import export_inpainter, load_inpainter
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        learn = inpaint_learner(inpaint_dls(size=64, bs=2, n_per_image=1, prefill=True), 'l1', arch=resnet18,
+                                pretrained=False, precision='fp32')
+    inp = load_inpainter(export_inpainter(learn, tmp_path/'m.pth'))
+    rng = np.random.default_rng(0)
+    photo = Image.fromarray(rng.integers(0, 256, (50, 77, 3), dtype=np.uint8))
+    hole = irregular_mask((50, 77), 0.3, seed=2)[0].numpy() == 0
+    out = np.asarray(inp(photo, Image.fromarray(np.where(hole, 0, 255).astype(np.uint8))))
+    assert out.shape == (50, 77, 3)
+    assert (out[~hole] == np.asarray(photo)[~hole]).all()
+    with pytest.raises(ValueError, match='not a featloss inpainting model'):
+        torch.save({'featloss': '{}', 'state_dict': {}}, tmp_path/'x.pth'); load_inpainter(tmp_path/'x.pth')
