@@ -16,7 +16,7 @@ _EXPORTS = {
     'core': 'image2tensor tensor2image imagenet_norm imagenet_denorm resize_to_cover center_crop bicubic_upscale',
     'data': 'embedded_photos photo_batch training_photos open_rgb Crappifier pair_dls superres_dls colorize_dls',
     'features': 'FeatureExtractor load_features resolve_weights WeightsNotFoundError WeightsMismatchError',
-    'losses': 'FeatureLoss StyleLoss TVLoss ComponentLoss gram_matrix total_variation',
+    'losses': 'FeatureLoss StyleLoss TVLoss ComponentLoss gram_matrix total_variation ContextualLoss contextual_loss SSIMLoss MSSSIMLoss LPIPSLoss LOSS_PRESETS',
     'metrics': 'psnr_y ssim_y haarpsi grid_ratio lpips_distance colorfulness psnr_rgb evaluate_pairs PSNR SSIM HaarPSI LPIPS Colorfulness',
     'learner': 'superres_learner colorize_learner feature_loss SRNet Enhancer export_enhancer load_enhancer bundled_models tiled_apply',
     'inpaint': 'irregular_mask InpaintingLoss inpaint_dls inpaint_learner fill_holes hole_metrics Inpainter export_inpainter load_inpainter',

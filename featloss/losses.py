@@ -105,7 +105,7 @@ def _loss_layers(backbone, layers, layer_wgts):
 
 # %% ../nbs/02_losses.ipynb #94bb98f2
 class FeatureLoss(ComponentLoss):
-    "Pixel + per-layer feature + per-layer Gram loss on a frozen loss network (lesson 7's loss by default)"
+    "Pixel + per-layer feature + per-layer Gram loss on a frozen, anti-aliased loss network (lesson 7's layers and weights by default)"
     def __init__(self,
         backbone:str|nn.Module='vgg16_bn', # a `BACKBONES` name, an `nn.Sequential`, or a `FeatureExtractor` to share
         layers=None, # the layers compared (default: the backbone's, in `LOSS_DEFAULTS`)
@@ -122,6 +122,8 @@ class FeatureLoss(ComponentLoss):
         eps:float=1e-6, # floor of the normalising denominators
         shift:int|str='auto', # random offset (pixels) of the pair before the loss network, new at each call that
                               # computes gradients: 'auto' is the network's stride, 0 none (lesson 7)
+        antialias:bool=True, # low-pass before each stride-2 layer of the loss network (`antialiased`): no lattice in
+                             # the gradients it gives; False: the network as published (lesson 7)
     ):
         super().__init__()
         if reduction not in REDUCTIONS: raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
@@ -134,7 +136,8 @@ class FeatureLoss(ComponentLoss):
         self.metric_names = ['pixel', *(f'feat_{i}' for i in n), *((f'gram_{i}' for i in n) if self.gram_wgt else ())]
         self.metrics = {}
         # how to rebuild the loss network after unpickling: `learn.export()` never pickles it
-        net = dict(layers=layers, input_range=input_range, fuse_bn=fuse_bn, channels_last=channels_last)
+        net = dict(layers=layers, input_range=input_range, fuse_bn=fuse_bn, channels_last=channels_last,
+                   antialias=antialias)
         self._spec = dict(backbone=backbone, weights=weights, **net) if isinstance(backbone, str) else None
         self.extractor = backbone if isinstance(backbone, FeatureExtractor) else FeatureExtractor(
             backbone, weights=weights, **net)
@@ -169,7 +172,7 @@ def _shifted(self:FeatureLoss, pred, targ):
     h, w = pred.shape[-2:]
     s = min(self.shift, h - (self.extractor.min_size() or 1), w - (self.extractor.min_size() or 1))
     if s <= 0 or not (torch.is_grad_enabled() and pred.requires_grad): return pred, targ
-    dy, dx = torch.randint(0, s + 1, (2,)).tolist()
+    dy, dx = torch.randint(0, s, (2,)).tolist()   # 0..s-1: every phase of the network's grid equally often
     crop = lambda x: x[..., dy:h - s + dy, dx:w - s + dx]
     return crop(pred), crop(targ)
 
@@ -194,7 +197,7 @@ def _getstate(self:FeatureLoss):
 
 def _repr(self:FeatureLoss):
     return (f"layers={self.layers}, layer_wgts={self.layer_wgts}, gram_wgt={self.gram_wgt}, "
-            f"normalize={self.normalize}, shift={self.shift}, base_loss={getattr(self.base_loss, '__name__', self.base_loss)}")
+            f"normalize={self.normalize}, shift={self.shift}, antialias={self.extractor.antialias if 'extractor' in self._modules else None}, base_loss={getattr(self.base_loss, '__name__', self.base_loss)}")
 
 FeatureLoss.forward, FeatureLoss._shifted, FeatureLoss.__getstate__, FeatureLoss.extra_repr = _forward, _shifted, _getstate, _repr
 
@@ -548,7 +551,7 @@ class LPIPSLoss(ComponentLoss):
 LOSS_PRESETS = {
     'lesson7': dict(kwargs=dict(backbone='vgg16_bn'),
         source="fast.ai course-v3 lesson 7 (2019), superres.ipynb: VGG16-bn relu3_3/4_3/5_3 weighted 5/15/2, L1, pixel L1, "
-               "Gram weight 5000 (featloss's FeatureLoss() default)"),
+               "Gram weight 5000 (FeatureLoss()'s layers and weights, which FeatureLoss() runs on an anti-aliased, shifted network)"),
     'johnson_sr': dict(kwargs=dict(backbone='vgg16', layers=('relu2_2',), layer_wgts=(1.,), base_loss=F.mse_loss,
                                    pixel_wgt=0., gram_wgt=0., normalize=False),
         source="Johnson, Alahi & Fei-Fei 2016, Perceptual Losses for Real-Time Style Transfer and Super-Resolution, "
@@ -576,9 +579,9 @@ LOSS_PRESETS = {
 }
 
 def _preset(cls, name:str, weights='imagenet', **kwargs) -> FeatureLoss:
-    "The `FeatureLoss` of the published recipe `name` in `LOSS_PRESETS` (`kwargs` override its settings); `.source` cites it"
+    "The `FeatureLoss` of the published recipe `name` in `LOSS_PRESETS`, loss network as published (`kwargs` override any setting); `.source` cites it"
     if name not in LOSS_PRESETS: raise ValueError(f"Unknown preset {name!r}: use one of {list(LOSS_PRESETS)}")
-    kw = {**LOSS_PRESETS[name]['kwargs'], **kwargs}
+    kw = {'antialias': False, 'shift': 0, **LOSS_PRESETS[name]['kwargs'], **kwargs}   # the network as published
     if isinstance(weights, str) and weights == 'auto': _, weights, _ = resolve_weights(kw['backbone'], 'auto')
     loss = cls(weights=weights, **kw)
     loss.preset, loss.source = name, LOSS_PRESETS[name]['source']
