@@ -14,7 +14,7 @@ from .core import (
 # %% auto #0
 __all__ = ['BACKBONES', 'vgg_layer_names', 'check_backbone', 'layer_names', 'WeightsNotFoundError', 'WeightsMismatchError',
            'imagenet_weights_file', 'imagenet_file', 'load_refusal', 'load_state_checked', 'load_features',
-           'resolve_weights', 'BlurPool', 'antialiased', 'FeatureExtractor']
+           'resolve_weights', 'BlurPool', 'MaxBlurPool', 'antialiased', 'FeatureExtractor']
 
 # %% ../nbs/01_features.ipynb #c1eaa1df
 def vgg_layer_names(features:nn.Sequential) -> list[str]:
@@ -214,7 +214,7 @@ def resolve_weights(backbone:str|None=None, weights='auto') -> tuple[str, object
 
 # %% ../nbs/01_features.ipynb #8897db87
 class BlurPool(nn.Module):
-    "Binomial low-pass ([1,2,1] x [1,2,1] / 16, reflected borders) on every channel, then keep every `stride`-th position"
+    "Binomial low-pass ([1,2,1] x [1,2,1] / 16, borders repeated) on every channel, then keep every `stride`-th position"
     def __init__(self, stride:int=2):
         super().__init__()
         self.stride = stride
@@ -223,19 +223,28 @@ class BlurPool(nn.Module):
     def forward(self, x):
         c = x.shape[1]
         k = self.kernel.to(x.dtype).expand(c, 1, 3, 3)
-        return F.conv2d(F.pad(x, (1, 1, 1, 1), mode='reflect'), k, stride=self.stride, groups=c)
+        return F.conv2d(F.pad(x, (1, 1, 1, 1), mode='replicate'), k, stride=self.stride, groups=c)
     def extra_repr(self): return f"stride={self.stride}"
 
 def _pool_stride(m): return m.stride if isinstance(m.stride, int) else m.stride[0]
 
+class MaxBlurPool(nn.Module):
+    "A stride-2 pooling as stride-1 pooling, then `BlurPool(2)` (Zhang's MaxBlurPool): the same output size as `pool`"
+    def __init__(self, pool:nn.Module):
+        super().__init__()
+        self.pool, self.blur = copy.copy(pool), BlurPool(2)
+        self.pool.stride = 1
+        self.extra = int(bool(getattr(pool, 'ceil_mode', False)))   # ceil mode's last partial window: one more position
+    def forward(self, x):
+        if self.extra: x = F.pad(x, (0, self.extra, 0, self.extra), mode='replicate')
+        return self.blur(self.pool(x))
+
 def antialiased(body:nn.Sequential) -> nn.Sequential:
-    "`body` with a low-pass before each stride-2 layer (Zhang 2019): the same layer names, indices and weights"
+    "`body` with a low-pass before each stride-2 layer (Zhang 2019): the same layer names, indices, weights and sizes"
     out = []
     for m in body:
         if isinstance(m, nn.Conv2d) and tuple(m.stride) == (2, 2): m = nn.Sequential(BlurPool(1), m)
-        elif isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) and _pool_stride(m) == 2:
-            pool = copy.copy(m); pool.stride = 1
-            m = nn.Sequential(pool, BlurPool(2))
+        elif isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) and _pool_stride(m) == 2: m = MaxBlurPool(m)
         elif any(isinstance(c, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)) and
                  (tuple(c.stride) if isinstance(c.stride, tuple) else (c.stride,)*2) != (1, 1) for c in m.modules()):
             raise ValueError(f"Cannot anti-alias {type(m).__name__}: it subsamples inside; only plain strided "
