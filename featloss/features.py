@@ -226,7 +226,7 @@ class BlurPool(nn.Module):
         return F.conv2d(F.pad(x, (1, 1, 1, 1), mode='replicate'), k, stride=self.stride, groups=c)
     def extra_repr(self): return f"stride={self.stride}"
 
-def _pool_stride(m): return m.stride if isinstance(m.stride, int) else m.stride[0]
+def _strides(m): return tuple(m.stride) if isinstance(m.stride, (tuple, list)) else (m.stride, m.stride)
 
 class MaxBlurPool(nn.Module):
     "A stride-2 pooling as stride-1 pooling, then `BlurPool(2)` (Zhang's MaxBlurPool): the same output size as `pool`"
@@ -243,10 +243,9 @@ def antialiased(body:nn.Sequential) -> nn.Sequential:
     "`body` with a low-pass before each stride-2 layer (Zhang 2019): the same layer names, indices, weights and sizes"
     out = []
     for m in body:
-        if isinstance(m, nn.Conv2d) and tuple(m.stride) == (2, 2): m = nn.Sequential(BlurPool(1), m)
-        elif isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) and _pool_stride(m) == 2: m = MaxBlurPool(m)
-        elif any(isinstance(c, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)) and
-                 (tuple(c.stride) if isinstance(c.stride, tuple) else (c.stride,)*2) != (1, 1) for c in m.modules()):
+        if isinstance(m, nn.Conv2d) and _strides(m) == (2, 2): m = nn.Sequential(BlurPool(1), m)
+        elif isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) and _strides(m) == (2, 2): m = MaxBlurPool(m)
+        elif any(isinstance(c, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)) and _strides(c) != (1, 1) for c in m.modules()):
             raise ValueError(f"Cannot anti-alias {type(m).__name__}: it subsamples inside; only plain strided "
                              "Conv2d, MaxPool2d and AvgPool2d layers of the top-level Sequential are handled")
         out.append(m)
