@@ -9,7 +9,7 @@ from collections import OrderedDict
 from functools import partial
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F, torch.utils.checkpoint
-from .core import as_plain, check_input_range, offline_weights, warn_once
+from .core import as_plain, check_input_range, imagenet_denorm, offline_weights, warn_once
 from .features import (FeatureExtractor, check_backbone, resolve_weights, WeightsNotFoundError, WeightsMismatchError,
                                imagenet_file, imagenet_weights_file, load_state_checked, _read_state, _features_state,
                                _imagenet_url)
@@ -377,9 +377,7 @@ ContextualLoss._network, ContextualLoss.__getstate__ = _network, _getstate
 def _to_unit_grad(x:torch.Tensor, input_range:str) -> torch.Tensor:
     "`x` mapped from `input_range` to [0,1] as fp32, differentiably (not clamped)"
     x = as_plain(x).float()
-    if input_range == 'imagenet':
-        m, s = x.new_tensor((0.485, 0.456, 0.406)).view(1, 3, 1, 1), x.new_tensor((0.229, 0.224, 0.225)).view(1, 3, 1, 1)
-        return x * s + m
+    if input_range == 'imagenet': return imagenet_denorm(x)
     return (x + 1) / 2 if input_range == '-1,1' else x
 
 class SSIMLoss(ComponentLoss):
