@@ -7,6 +7,7 @@ lesson 7 does (x4 down, JPEG quality 10-70), with one-cycle training, and after 
     python benchmarks/grid_unet.py --antialias 1            # the default loss
     python benchmarks/grid_unet.py --antialias 0            # the loss network as published
     python benchmarks/grid_unet.py --loss mse
+    python benchmarks/grid_unet.py --encoder squeezenet1_1  # the offline ImageNet encoder (frozen, as fastai does)
 
 Needs ../shared (training photos, Set5/Set14, the offline SqueezeNet). About 4 minutes an epoch on 2 CPU cores.
 """
@@ -16,7 +17,7 @@ import torch, torchvision
 from fastai.callback.core import Callback
 from featloss.core import find_shared
 from featloss.data import superres_dls, Crappifier
-from featloss.learner import superres_learner, feature_loss, Enhancer
+from featloss.learner import superres_learner, feature_loss, Enhancer, features_encoder
 from featloss.metrics import evaluate_pairs
 
 p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -27,6 +28,9 @@ p.add_argument('--layer-wgts', default=None, help='e.g. 0.1,0.3,0.04')
 p.add_argument('--epochs', type=int, default=5)
 p.add_argument('--lr', type=float, default=1e-3)
 p.add_argument('--save', default=None, help='folder for a state dict after every epoch')
+p.add_argument('--encoder', default='resnet34', choices=['resnet34', 'squeezenet1_1', 'vgg16'],
+               help="resnet34: torchvision's (random weights offline); squeezenet1_1, vgg16: `features_encoder` (offline weights)")
+p.add_argument('--unfreeze', action='store_true', help="train the pretrained encoder too (fastai freezes it)")
 a = p.parse_args()
 
 shared = find_shared()
@@ -38,8 +42,10 @@ if a.loss == 'feature':
     if a.layer_wgts: kw['layer_wgts'] = tuple(map(float, a.layer_wgts.split(',')))
     loss = feature_loss(**kw)
 else: loss = a.loss
-learn = superres_learner(dls, loss=loss, arch=torchvision.models.resnet34, precision='fp32')
-print(json.dumps({'config': vars(a), 'loss': repr(loss).split('\n')[0]}), flush=True)
+arch = torchvision.models.resnet34 if a.encoder == 'resnet34' else features_encoder(a.encoder)
+learn = superres_learner(dls, loss=loss, arch=arch, precision='fp32')
+if a.unfreeze: learn.unfreeze()
+print(json.dumps({'config': vars(a), 'loss': repr(loss).split('\n')[0], 'encoder': learn.encoder_source}), flush=True)
 
 class Measure(Callback):
     order = 100

@@ -20,10 +20,11 @@ _EXPORTS = {
     'metrics': 'psnr_y ssim_y haarpsi grid_ratio lpips_distance colorfulness psnr_rgb evaluate_pairs PSNR SSIM HaarPSI LPIPS Colorfulness',
     'learner': 'superres_learner colorize_learner feature_loss SRNet Enhancer export_enhancer load_enhancer bundled_models tiled_apply',
     'inpaint': 'irregular_mask InpaintingLoss inpaint_dls inpaint_learner fill_holes hole_metrics Inpainter export_inpainter load_inpainter',
+    'gan': 'nogan patch_critic pretrain_critic gan_learner load_checkpoint checkpoints plot_gan_history',
     'style': 'StyleTransferLoss TransformerNet gatys_learner fast_style_learner image_learner stylize',
     'distributed': 'distributed_ctx'}
 _WHERE = {name: mod for mod, names in _EXPORTS.items() for name in names.split()}
-_MODULES = ('core', 'features', 'losses', 'data', 'metrics', 'learner', 'inpaint', 'style', 'distributed', 'cli', 'demo')
+_MODULES = ('core', 'features', 'losses', 'data', 'metrics', 'learner', 'inpaint', 'gan', 'style', 'distributed', 'cli', 'demo')
 
 def __getattr__(name):
     if name in _WHERE: return getattr(_importlib.import_module(f'featloss.{_WHERE[name]}'), name)

@@ -17,24 +17,27 @@ from fastcore.foundation import L
 import fastai.callback.all  # fit_one_cycle, lr_find, to_fp16, progress bars: fastai patches them onto Learner here
 from fastai.layers import NormType
 from fastai.metrics import LossMetrics
-from fastai.vision.learner import unet_learner, create_unet_model, model_meta, _default_meta
+from fastai.vision.learner import unet_learner, create_unet_model, model_meta, _default_meta, default_split
+from fastai.vision.core import imagenet_stats
 from torchvision.models import resnet34
 from fastai.data.transforms import Normalize
 from .core import (image2tensor, tensor2image, imagenet_mean, imagenet_std, as_plain, atomic_write, warn_once,
-                           bicubic_upscale)
+                           bicubic_upscale, offline_weights, OFFLINE_WEIGHTS)
 from .data import open_rgb
 from . import __version__
-from .features import resolve_weights, WeightsNotFoundError, WeightsMismatchError, _read_state, load_refusal, _download
+from .features import (resolve_weights, WeightsNotFoundError, WeightsMismatchError, _read_state, load_refusal, _download,
+                               load_features, _skeleton, _init_random)
 from .losses import FeatureLoss
 from .metrics import PSNR
 
 # %% auto #0
-__all__ = ['PIXEL_LOSSES', 'PRECISIONS', 'MODELS_DIR', 'feature_loss', 'PixelLoss', 'make_loss', 'encoder_file', 'safe_arch',
-           'NonFiniteLossError', 'StopOnNonFinite', 'cpu_has_bf16', 'cpu_bf16_speedup', 'resolve_precision',
-           'AutocastPrecision', 'set_precision', 'describe_precision', 'unet_config', 'image2image_learner',
-           'superres_learner', 'colorize_learner', 'log_table', 'AddInput', 'make_residual', 'SRNet', 'tiled_apply',
-           'fold_norms', 'inference_model', 'unet_from_config', 'check_finite', 'inference_precision', 'Enhancer',
-           'save_enhancer', 'export_enhancer', 'bundled_models', 'bundled_model', 'load_enhancer']
+__all__ = ['PIXEL_LOSSES', 'ENCODER_CUTS', 'PRECISIONS', 'MODELS_DIR', 'feature_loss', 'PixelLoss', 'make_loss', 'encoder_file',
+           'safe_arch', 'features_encoder', 'NonFiniteLossError', 'StopOnNonFinite', 'cpu_has_bf16', 'cpu_bf16_speedup',
+           'resolve_precision', 'AutocastPrecision', 'set_precision', 'describe_precision', 'unet_config',
+           'image2image_learner', 'superres_learner', 'colorize_learner', 'log_table', 'AddInput', 'make_residual',
+           'SRNet', 'tiled_apply', 'fold_norms', 'inference_model', 'unet_from_config', 'check_finite',
+           'inference_precision', 'Enhancer', 'save_enhancer', 'export_enhancer', 'bundled_models', 'bundled_model',
+           'load_enhancer']
 
 # %% ../nbs/05_learner.ipynb #10a2e0b3
 def feature_loss(backbone:str|None=None, weights='auto', **kwargs) -> FeatureLoss:
@@ -108,21 +111,63 @@ def safe_arch(arch):
     return build
 
 # %% ../nbs/05_learner.ipynb #777e4747
+def _default_encoder(pretrained:bool):
+    "resnet34 where torchvision's weights can be had; else SqueezeNet's features with `shared/`'s weights; else resnet34"
+    if not pretrained: return resnet34
+    try: encoder_file(resnet34); return resnet34
+    except WeightsNotFoundError as e: why = str(e)
+    if offline_weights('squeezenet1_1') is None: return resnet34   # `_unet` says that it starts from random weights
+    warn_once(f"featloss: {why}; the U-Net's encoder is SqueezeNet 1.1's features with the offline ImageNet weights "
+              f"{offline_weights('squeezenet1_1')} instead (`features_encoder`).")
+    return features_encoder('squeezenet1_1')
+
 def _unet(dls, arch, pretrained, **kwargs):
     "fastai's `unet_learner` on `safe_arch(arch)`; if the weights cannot be had, a random encoder (said once); `.encoder_source`"
+    arch = _default_encoder(pretrained) if arch is None else arch
     build = safe_arch(arch) if _is_torchvision(arch) else arch
     if pretrained:
         try:
             learn = unet_learner(dls, build, pretrained=True, **kwargs)
-            learn.encoder_source = (f"torchvision's pretrained weights ({encoder_file(arch)})" if build is not arch
+            learn.encoder_source = (f"torchvision's pretrained weights ({encoder_file(arch)})" if build is not arch else
+                                    f"offline ImageNet-derived weights ({offline_weights(arch.features_of)})" if hasattr(arch, 'features_of')
                                     else "the pretrained weights fastai loads for it")
+            learn.encoder_arch = arch
             return learn
         except (URLError, OSError, RuntimeError) as e:
             if isinstance(e, RuntimeError) and 'download' not in str(e).lower(): raise
             warn_once(f"featloss: {e}; the U-Net's {getattr(arch, '__name__', arch)} encoder starts from random weights.")
     learn = unet_learner(dls, build, pretrained=False, **kwargs)
     learn.encoder_source = 'random weights' + (' (the pretrained ones could not be had)' if pretrained else '')
+    learn.encoder_arch = arch
     return learn
+
+# %% ../nbs/05_learner.ipynb #3978a717
+ENCODER_CUTS = {'squeezenet1_1': None, 'vgg16': -1}   # layers kept: all of SqueezeNet's; VGG16's up to conv5_3's ReLU
+
+@functools.cache
+def features_encoder(arch:str='squeezenet1_1'):
+    "`arch().features` as the encoder of fastai's `unet_learner`; pretrained: `shared/`'s offline ImageNet-derived weights"
+    if arch not in ENCODER_CUTS: raise ValueError(f"No offline encoder {arch!r}: use one of {', '.join(ENCODER_CUTS)}")
+    def build(weights=None, **kwargs):
+        if weights is None: body = _skeleton(arch).to_empty(device='cpu'); _init_random(body, arch)
+        elif (f := offline_weights(arch)) is None:
+            raise WeightsNotFoundError(f"the offline weights of the {arch} encoder (shared/weights/{OFFLINE_WEIGHTS[arch]}) "
+                                       "are not on this machine")
+        else: body = load_features(arch, f)
+        if body[0].padding == (0, 0): body[0].padding = (body[0].kernel_size[0] // 2,) * 2   # SqueezeNet: exact halves
+        return body
+    build.__name__ = build.__qualname__ = f'{arch}_features'
+    build.features_of = arch
+    n, cut = len(_skeleton(arch)), ENCODER_CUTS[arch]
+    model_meta[build] = {'cut': n if cut is None else n + cut, 'split': default_split, 'stats': imagenet_stats, 'weights': 'DEFAULT'}
+    return build
+
+def _encoder_name(arch) -> str|None:
+    "The name `unet_config` records for `arch`: torchvision's builder name, or `<arch>_features` for `features_encoder`"
+    name = getattr(arch, '__name__', None)
+    if name in torchvision.models.list_models(module=torchvision.models): return name
+    f = getattr(arch, 'features_of', None)
+    return name if f in ENCODER_CUTS and arch is features_encoder(f) else None
 
 # %% ../nbs/05_learner.ipynb #db6a9060
 class NonFiniteLossError(FloatingPointError):
@@ -130,6 +175,7 @@ class NonFiniteLossError(FloatingPointError):
 
 class StopOnNonFinite(Callback):
     "Raise `NonFiniteLossError` at the first NaN or infinite loss, in training or validation, before the weights change"
+    order = MixedPrecision.order + 1   # after autocast is exited: raising inside it would leave it on for the session
     def after_loss(self):
         loss = self.learn.loss.detach()
         bad = (~torch.isfinite(loss)).any().float()
@@ -218,8 +264,8 @@ def _img_size(dls) -> tuple[int, int]:
 
 def unet_config(arch, kwargs:dict, img_size, residual:bool=False) -> dict|None:
     "JSON-able description of the `DynamicUnet` `unet_learner(dls, arch, **kwargs)` builds, or None if JSON can't hold it"
-    name = getattr(arch, '__name__', None)
-    if name not in torchvision.models.list_models(module=torchvision.models): return None
+    name = _encoder_name(arch)
+    if name is None: return None
     cfg = dict(arch=name, img_size=[int(s) for s in img_size], residual=bool(residual))
     for k, v in kwargs.items():
         if k in _LEARNER_KEYS: continue
@@ -234,8 +280,8 @@ def unet_config(arch, kwargs:dict, img_size, residual:bool=False) -> dict|None:
 def image2image_learner(
     dls, # pairs (x, y) of ImageNet-normalised images, as `superres_dls` and `colorize_dls` make them
     loss='feature', # 'feature' (`feature_loss`), 'mse', 'l1', or your own loss module or function
-    arch=resnet34, # the U-Net's encoder, with ImageNet weights when they can be had (`pretrained`), or 'srnet' (`SRNet`)
-    pretrained:bool=True, # start the encoder from ImageNet weights (a random encoder if they cannot be downloaded)
+    arch=None, # the U-Net's encoder (default: resnet34, or offline SqueezeNet's features, `_default_encoder`), or 'srnet' (`SRNet`)
+    pretrained:bool=True, # start the encoder from ImageNet weights (a random encoder if they cannot be had)
     backbone:str|None=None, # the feature loss's network (default: `resolve_weights`'s choice)
     weights='auto', # the feature loss's weights: 'auto', 'imagenet', a path, or 'none'
     metrics=None, # default: each loss component, and PSNR-Y
@@ -261,7 +307,7 @@ def image2image_learner(
         kw = dict(n_out=3, blur=True, self_attention=True, norm_type=NormType.Weight, y_range=y_range, wd=1e-3) | kwargs
         learn = _unet(dls, arch, pretrained, loss_func=loss_func, metrics=metrics, cbs=cbs, **kw)
         if residual: make_residual(learn.model)
-        learn.unet_config = unet_config(arch, kw, _img_size(dls), residual)
+        learn.unet_config = unet_config(learn.encoder_arch, kw, _img_size(dls), residual)
     learn.task, learn.scale = task, scale
     return set_precision(learn, precision)
 
@@ -418,14 +464,16 @@ def unet_from_config(cfg:dict) -> nn.Module:
     "The network `cfg` (`unet_config`, or `SRNet.config`) describes, in eval mode with its norms folded, random weights"
     name = cfg.get('arch')
     if name == 'srnet': return SRNet(int(cfg['scale']), int(cfg['nf']), int(cfg['n_blocks']), str(cfg.get('upsample', 'nearest'))).eval()
-    if name not in torchvision.models.list_models(module=torchvision.models):
-        raise ValueError(f"unknown U-Net encoder {name!r}")
+    if name.endswith('_features') and name.removesuffix('_features') in ENCODER_CUTS:
+        arch = features_encoder(name.removesuffix('_features'))
+    elif name in torchvision.models.list_models(module=torchvision.models): arch = getattr(torchvision.models, name)
+    else: raise ValueError(f"unknown U-Net encoder {name!r}")
     kw = {k: cfg[k] for k in _UNET_KEYS if k in cfg and k != 'n_out'}
     if kw.get('norm_type') is not None: kw['norm_type'] = NormType[kw['norm_type']]
     if kw.get('y_range') is not None: kw['y_range'] = tuple(kw['y_range'])
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', message='.*weight_norm.*')   # fastai's NormType.Weight uses the old API
-        model = create_unet_model(getattr(torchvision.models, name), int(cfg['n_out']), tuple(cfg['img_size']),
+        model = create_unet_model(arch, int(cfg['n_out']), tuple(cfg['img_size']),
                                   pretrained=False, **kw)
     model = fold_norms(model.eval())
     return make_residual(model) if cfg.get('residual') else model
