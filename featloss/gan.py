@@ -196,20 +196,25 @@ class GANCheckpoints(Callback):
         if every < 1: raise ValueError(f"every must be at least 1, not {every}")
     @property
     def sheet_file(self) -> Path: return self.out_dir/'contact_sheet.png'
+    def add_row(self, generator, label:str):
+        "Add the generator's outputs on the panel to the contact sheet, as a row labelled `label`, and rewrite it"
+        if self.panel is None: return
+        x, y = self.panel
+        dev = next(generator.parameters()).device
+        if not self.rows: self.rows['input'] = _to_images(x, self.mean, self.std)
+        self.rows[label] = _to_images(_generate(generator, x.to(dev)), self.mean, self.std)
+        rows = {**self.rows, 'target': _to_images(y, self.mean, self.std)}
+        atomic_write(self.sheet_file, lambda t: contact_sheet(rows, self.zoom).save(t, format='PNG'))
     def save(self, generator, n:int, label:str|None=None) -> Path:
         "Write the weights of iteration `n` and add its row to the contact sheet"
         sd = {k: v.detach().cpu().clone() for k, v in generator.state_dict().items()}
         f = atomic_write(self.out_dir/f'generator_{n:05d}.pth', lambda t: torch.save(sd, t))
-        if self.panel is not None:
-            x, y = self.panel
-            dev = next(generator.parameters()).device
-            if not self.rows: self.rows['input'] = _to_images(x, self.mean, self.std)
-            self.rows[label or f'iter {n}'] = _to_images(_generate(generator, x.to(dev)), self.mean, self.std)
-            rows = {**self.rows, 'target': _to_images(y, self.mean, self.std)}
-            atomic_write(self.sheet_file, lambda t: contact_sheet(rows, self.zoom).save(t, format='PNG'))
+        self.add_row(generator, label or f'iter {n}')
         return f
     def before_fit(self):
-        if self.n == 0 and not (self.out_dir/'generator_00000.pth').exists(): self.save(self.model.generator, 0, 'start')
+        if self.rows: return   # a later round of the same run
+        if self.n == 0: self.save(self.model.generator, 0, 'start')
+        else: self.add_row(self.model.generator, f'iter {self.n} (start)')   # a run that continues an earlier one
     def after_batch(self):
         if not self.training: return
         self.n += 1
@@ -241,6 +246,8 @@ def _release(model:nn.Module):
     for p in model.parameters(): p.requires_grad_(True)
     model.train()
 
+def _continues(df) -> bool: return len(df) > 0 and df.iteration.iloc[0] > 1
+
 def nogan(learn:Learner, # a featloss learner with a trained generator (`superres_learner`, `colorize_learner`)
           n_iters:int=200, # training iterations of the adversarial phase in all (critic and generator steps)
           out_dir=None, # where to write the checkpoints, the contact sheet and gan_history.csv (None: nothing written)
@@ -260,9 +267,10 @@ def nogan(learn:Learner, # a featloss learner with a trained generator (`superre
     import pandas as pd
     _single_process()
     if n_iters < 1 or cycles < 1: raise ValueError("n_iters and cycles must be at least 1")
-    gen, critic, rows, n = learn.model, getattr(learn, 'gan_critic', None), [], 0
+    gen, critic, rows = learn.model, getattr(learn, 'gan_critic', None), []
+    n = getattr(learn, 'gan_iterations', 0)   # a second call continues the count (and the checkpoint names)
     out_dir = Path(out_dir) if out_dir is not None else None
-    ckpt = GANCheckpoints(out_dir, every, panel_batch(learn.dls, panel), *_stats(learn)) if out_dir else None
+    ckpt = GANCheckpoints(out_dir, every, panel_batch(learn.dls, panel), *_stats(learn), start=n) if out_dir else None
     learn.critic_accuracy = []
     try:
         for c in range(cycles):
@@ -274,7 +282,7 @@ def nogan(learn:Learner, # a featloss learner with a trained generator (`superre
             glearn = gan_learner(learn, critic, weights_gen, mult_lr, critic_thresh,
                                  cbs=[hist, StopAfter(n_c)] + ([ckpt] if ckpt else []))
             with glearn.no_bar(), glearn.no_logging(): glearn.fit(math.ceil(n_c / len(learn.dls.train)), lr)
-            rows += hist.rows; n = hist.n
+            rows += hist.rows; n = learn.gan_iterations = hist.n
             _release(gen); _release(critic)
     finally:
         _release(gen); learn.model = gen
@@ -283,7 +291,9 @@ def nogan(learn:Learner, # a featloss learner with a trained generator (`superre
                                      'content', 'lr'])
     if ckpt is not None:
         if n % every: ckpt.save(gen, n)
-        atomic_write(out_dir/'gan_history.csv', lambda t: df.to_csv(t, index=False))
+        csv = out_dir/'gan_history.csv'
+        full = pd.concat([pd.read_csv(csv), df]) if _continues(df) and csv.exists() else df
+        atomic_write(csv, lambda t: full.to_csv(t, index=False))
     return df
 
 # %% ../nbs/05b_gan.ipynb #f516258f

@@ -120,6 +120,10 @@ def test_nogan_tiny_run(tmp_path):
     torch.testing.assert_close(_gen(learn.model, x), before)
     plot_gan_history(hist, tmp_path/'h.png', every=4)
     assert (tmp_path/'h.png').stat().st_size > 0
+    h2 = nogan(learn, n_iters=5, out_dir=tmp_path, every=4, lr=1e-4, crit_batches=2)   # a second call continues
+    assert list(h2.iteration) == list(range(11, 16)) and learn.gan_iterations == 15
+    assert sorted(checkpoints(tmp_path)) == [0, 4, 8, 10, 12, 15]
+    assert list(pd.read_csv(tmp_path/'gan_history.csv').iteration) == list(range(1, 16))
 
 
 def test_nogan_bf16_finite():
