@@ -160,7 +160,7 @@ def gan_learner(learn:Learner, critic:nn.Module, weights_gen=(1., 2.), mult_lr:f
                         cbs=[CriticLR(mult_lr), FreezeFrozen(), StopOnNonFinite(), *(cbs or [])])
     return set_precision(glearn, getattr(learn, 'precision', 'fp32'))
 
-# %% ../nbs/05b_gan.ipynb #821546da
+# %% ../nbs/05b_gan.ipynb #1cac8590
 def panel_batch(dls, n:int=4) -> tuple[torch.Tensor, torch.Tensor]:
     "The first `n` validation pairs (inputs, targets) of `dls`, on the CPU: the same every time for the same `dls`"
     xs, ys = [], []
@@ -233,7 +233,7 @@ def load_checkpoint(target, fname) -> nn.Module:
     model.load_state_dict(sd)
     return model
 
-# %% ../nbs/05b_gan.ipynb #1cac8590
+# %% ../nbs/05b_gan.ipynb #6b3cd659
 def _single_process():
     import torch.distributed as dist
     if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
@@ -296,7 +296,7 @@ def nogan(learn:Learner, # a featloss learner with a trained generator (`superre
         atomic_write(csv, lambda t: full.to_csv(t, index=False))
     return df
 
-# %% ../nbs/05b_gan.ipynb #f516258f
+# %% ../nbs/05b_gan.ipynb #3c7d8779
 def plot_gan_history(hist, fname=None, every:int|None=None):
     "The critic's loss and the generator's two terms per iteration (`nogan`'s table); saved to `fname` if given"
     import matplotlib.pyplot as plt
