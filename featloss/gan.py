@@ -257,7 +257,7 @@ def nogan(learn:Learner, # a featloss learner with a trained generator (`superre
           cycles:int=1, # rounds of critic pretraining + adversarial phase, `n_iters` shared between them
           crit_epochs:int=1, # critic pretraining epochs per round
           crit_lr:float=1e-3, # critic pretraining learning rate (one cycle)
-          crit_batches:int|None=None, # training batches of `learn.dls` the critic pretrains on (None: all)
+          crit_batches:int|None=200, # training batches of `learn.dls` the critic pretrains on, held in memory (None: all)
           nf:int=32, # the critic's width (DeOldify: 256)
           mult_lr:float=5., # the critic's learning-rate multiplier in the adversarial phase
           critic_thresh:float|None=0.65, # the critic trains until its loss is below this (`AdaptiveGANSwitcher`)
