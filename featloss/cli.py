@@ -631,6 +631,20 @@ def _masks_of(pairs, masks, opt:str='--mask') -> dict:
                        f"meant): {'; '.join(wrong[:3])}{'; ...' if len(wrong) > 3 else ''}")
     return found
 
+def _check_attention_fits(pairs, device):
+    "Refuse an image whose whole-image pass would not fit: the U-Net's self-attention at 1/8 scale holds (h/8 * w/8)**2 floats"
+    from PIL import Image
+    free = _free_memory(device)
+    if free is None: return
+    for f, _ in pairs:
+        try:
+            with Image.open(f) as im: w, h = im.size
+        except Exception: continue
+        need = 3 * 4 * (-(-h // 32) * 4 * -(-w // 32) * 4) ** 2   # the attention matrix, about three copies, float32
+        if need > free:
+            raise CLIError(f"{f.name} ({w}x{h}) needs about {need / 2**30:.0f} GiB for the inpainting model's self-attention "
+                           f"(it sees the whole image), and {free / 2**30:.1f} GiB is free: shrink the image (and its mask)")
+
 def _enhance_inpaint(a, pairs) -> int:
     "`featloss enhance` with an inpainting model: fill the holes of `--mask` in each image, known pixels kept exactly"
     import numpy as np
@@ -643,6 +657,8 @@ def _enhance_inpaint(a, pairs) -> int:
     if a.tile: raise CLIError("--tile is for super-resolution and colorization models: an inpainting model sees the whole image")
     if a.precision not in ('auto', 'fp32'): raise CLIError(f"--precision {a.precision}: inpainting models run in fp32")
     masks = _masks_of(pairs, a.mask)
+    import torch
+    _check_attention_fits(pairs, torch.device('cuda' if torch.cuda.is_available() and not a.cpu else 'cpu'))
     inp = _load_inpainter(a.model, a.cpu)
     pairs = [(f, o.with_name(output_name(f, 'inpaint')) if o.name == '_' else o) for f, o in pairs]
     ins = {f.resolve() for f, _ in pairs} | {m.resolve() for m in masks.values()}
