@@ -12,7 +12,7 @@ crops, masks, seed and number of steps:
 then fills the seeded holes of held-out photos (shared/data/photos, never trained on) and prints PSNR in the holes,
 SSIM-Y and LPIPS of the composites (`hole_metrics`), beside the classical fills (`evaluate_inpainting`).
 
-    OMP_NUM_THREADS=1 python benchmarks/partial_conv.py                 # about 6 minutes a variant on one thread
+    OMP_NUM_THREADS=1 python benchmarks/partial_conv.py                 # about 6 minutes a variant on one free core
     OMP_NUM_THREADS=1 python benchmarks/partial_conv.py --epochs 1      # a quick look
 
 Needs ../shared (training and held-out photos, the offline VGG16 and SqueezeNet weights).
