@@ -247,7 +247,7 @@ def _loss_args(a):
     if a.loss not in ok: raise CLIError(f"--loss {a.loss}: the {a.task} losses are {', '.join(ok[:-1])} and {ok[-1]}")
     if a.loss not in ('feature', 'full'):
         if a.backbone or a.weights != 'auto' or a.gram is not None:
-            raise CLIError(f"--backbone, --weights and --gram set the loss network; --loss {a.loss} has none")
+            raise CLIError(f"--backbone, --weights and --gram set the loss network; --loss {a.loss} has no loss network")
         return {}
     if a.gram is not None and a.task == 'inpaint':
         raise CLIError("--gram sets the feature loss's Gram weight; the inpainting loss weighs its style terms as Liu "
