@@ -20,15 +20,16 @@ from fastai.torch_core import TensorImage, default_device
 from fastai.data.core import DataLoaders
 from fastai.data.transforms import Transform
 from fastai.callback.core import Callback
-from fastai.learner import Learner
+from fastai.learner import Learner, Metric
+from fastai.metrics import LossMetrics
 from fastcore.foundation import L
 
 # %% auto #0
 __all__ = ['INPAINT_WGTS', 'CAFFE_FEAT_SCALE', 'irregular_mask', 'composite', 'hole_border', 'masked_tv', 'caffe_scale',
            'InpaintingLoss', 'InpaintPairs', 'pyramid_fill', 'MaskedNormalize', 'inpaint_dls', 'MaskFromInput',
-           'inpaint_loss', 'AddInputRGB', 'make_residual_rgb', 'inpaint_learner', 'fill_holes', 'smooth_fill',
-           'mean_fill', 'biharmonic_fill', 'hole_metrics', 'Inpainter', 'export_inpainter', 'load_inpainter',
-           'mask_for', 'opencv_fill', 'evaluate_inpainting']
+           'inpaint_loss', 'HolePSNR', 'AddInputRGB', 'make_residual_rgb', 'inpaint_learner', 'fill_holes',
+           'smooth_fill', 'mean_fill', 'biharmonic_fill', 'hole_metrics', 'Inpainter', 'export_inpainter',
+           'load_inpainter', 'mask_for', 'opencv_fill', 'evaluate_inpainting', 'PartialConv2d', 'partial_encoder']
 
 # %% ../nbs/05a_inpaint.ipynb #8a3e72f6
 def _rng(seed): return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -258,6 +259,20 @@ def inpaint_loss(loss='full', backbone:str='vgg16', weights='auto', **kwargs) ->
     if loss == 'l1': return InpaintingLoss(backbone, weights, wgts=dict(perceptual=0, style=0, tv=0), **kwargs)
     raise ValueError(f"Unknown inpainting loss {loss!r}: use 'full', 'l1' or pass a loss module")
 
+class HolePSNR(Metric):
+    "fastai metric `psnr_hole`: PSNR (dB, RGB in [0,1]) over the hole pixels of the whole validation set, the mask read from the input's 4th channel"
+    def reset(self): self.se, self.n = 0., 0.
+    def accumulate(self, learn):
+        pred = learn.pred[0] if isinstance(learn.pred, (tuple, list)) else learn.pred
+        hole = (as_plain(learn.xb[0])[:, 3:] <= 0.5).float()
+        p, t = imagenet_denorm(as_plain(pred).float()).clamp(0, 1), imagenet_denorm(as_plain(learn.yb[0]).float()).clamp(0, 1)
+        self.se += float(((p - t)**2 * hole).sum()); self.n += 3 * float(hole.sum())
+    @property
+    def value(self):  # pooled over the set: one flat crop filled exactly does not make it infinite, as a mean of PSNRs would
+        return 10 * math.log10(self.n / self.se) if self.n and self.se else None
+    @property
+    def name(self): return 'psnr_hole'
+
 class AddInputRGB(nn.Module):
     "Last layer of a residual inpainting `DynamicUnet`: the output plus the input's RGB channels (its holes pre-filled)"
     def forward(self, x): return x + x.orig[:, :3]
@@ -287,8 +302,11 @@ def inpaint_learner(
     cbs = [MaskFromInput(), *L(kwargs.pop('cbs', None))]
     residual = getattr(dls, 'prefill', False) if residual is None else residual
     if residual: kwargs['y_range'] = None
-    learn = image2image_learner(dls, inpaint_loss(loss, backbone, weights), arch=arch, task='inpaint', scale=1, n_in=4,
-                                cbs=cbs, **kwargs)
+    loss_func = inpaint_loss(loss, backbone, weights)
+    if kwargs.get('metrics') is None:  # each loss term, and PSNR in the holes
+        names = getattr(loss_func, 'metric_names', [])
+        kwargs['metrics'] = (list(LossMetrics(names)) if len(names) > 1 else []) + [HolePSNR()]
+    learn = image2image_learner(dls, loss_func, arch=arch, task='inpaint', scale=1, n_in=4, cbs=cbs, **kwargs)
     if residual:
         make_residual_rgb(learn.model)
         if learn.unet_config is not None: learn.unet_config['residual'] = 'rgb'
@@ -347,14 +365,14 @@ def biharmonic_fill(img, mask) -> torch.Tensor:
                        for i, m in zip(img, mask)])
     return composite(out.clamp(0, 1), img, mask)
 
-def hole_metrics(pred, target, mask, lpips:bool=True) -> dict[str, torch.Tensor]:
+def hole_metrics(pred, target, mask, lpips:bool|str=True) -> dict[str, torch.Tensor]:
     "Per image: PSNR (dB, RGB) over the hole pixels only; SSIM-Y and LPIPS of the composite (known pixels from `target`)"
     target, mask = _unit_batch(target, mask)
     pred = composite(_unit_batch(pred, mask)[0], target, mask)
     hole = 1 - mask
     mse = ((pred - target)**2 * hole).flatten(1).sum(1) / (3 * hole.flatten(1).sum(1)).clamp_min(1)
     res = {'psnr_hole': 10 * torch.log10(1 / mse.clamp_min(1e-10)), 'ssim': ssim_y(pred, target, round_y=False)}
-    if lpips: res['lpips'] = lpips_distance(pred, target)
+    if lpips: res['lpips'] = lpips_distance(pred, target, **({} if lpips is True else {'net': lpips}))  # a net: 'alex', 'squeeze', 'vgg'; True: the default
     return res
 
 # %% ../nbs/05a_inpaint.ipynb #482874ed
@@ -446,7 +464,7 @@ def evaluate_inpainting(
     hole_ratio:float=0.25, # the hole ratio of the seeded masks (ignored with `masks`)
     seed:int=0, # photo `i` gets `irregular_mask(size, hole_ratio, seed=seed + i)`
     masks=None, # or a mask file or folder (`mask_for`; white = known), cropped like the photos
-    lpips:bool=True, # also LPIPS (needs its network's weights)
+    lpips:bool|str=True, # also LPIPS (needs its network's weights): True for `lpips_variant`'s default, or a net ('alex', 'squeeze', 'vgg')
 ):
     "Mean PSNR in the holes, SSIM-Y and LPIPS of `inpainter`'s fills and of the classical fills, on `photos`, as a DataFrame"
     import pandas as pd
@@ -463,3 +481,53 @@ def evaluate_inpainting(
     df = pd.DataFrame(rows).T.rename(columns={'psnr_hole': 'PSNR in holes (dB)', 'ssim': 'SSIM-Y', 'lpips': 'LPIPS'})
     df.attrs['holes'] = (1 - m).mean().item()
     return df
+
+# %% ../nbs/05a_inpaint.ipynb #pc1a2b3c
+class PartialConv2d(nn.Conv2d):
+    "Liu et al. (2018)'s partial convolution: convolve the known pixels only, rescaled by the share of them in each window; `forward(x, mask)` is (output, updated mask)"
+    def forward(self, x:torch.Tensor, mask:torch.Tensor|None=None):
+        if mask is None: return super().forward(x), None
+        with torch.no_grad(), torch.autocast(x.device.type, enabled=False):
+            ones = torch.ones(1, 1, *self.kernel_size, device=x.device)
+            known = F.conv2d(mask.float(), ones, stride=self.stride, padding=self.padding, dilation=self.dilation)  # sum(M)
+            new = (known > 0).float()  # the mask update: a window with any known pixel gives a known pixel
+            ratio = self.kernel_size[0] * self.kernel_size[1] / known.clamp_min(1) * new  # sum(1)/sum(M), 0 where no pixel is known
+        out = F.conv2d(x * mask.to(x.dtype), self.weight, None, self.stride, self.padding, self.dilation, self.groups)
+        out = out * ratio.to(out.dtype)
+        if self.bias is not None: out = out + self.bias.view(1, -1, 1, 1).to(out.dtype) * new.to(out.dtype)
+        return out, new
+
+class _MaskState:
+    "The mask travelling through an encoder of `_CarriedPConv`s"
+    mask = None
+
+class _MaskSource(nn.Module):
+    "First layer of a partial encoder: puts the input's mask (its 4th channel) in the shared state, returns the input unchanged"
+    def __init__(self, state): super().__init__(); self._state = [state]
+    def forward(self, x):
+        self._state[0].mask = (as_plain(x)[:, 3:4] > 0.5).float() if x.shape[1] == 4 else None
+        return x
+
+class _CarriedPConv(PartialConv2d):
+    "A `PartialConv2d` inside an ordinary `nn.Sequential`: takes the current mask from the shared state (max-pooled to its input's size if a pooling layer came between), leaves the updated one"
+    def forward(self, x):
+        st = self._state[0]
+        if st.mask is None: return nn.Conv2d.forward(self, x)
+        m = st.mask if st.mask.shape[-2:] == x.shape[-2:] else F.adaptive_max_pool2d(st.mask, x.shape[-2:])
+        out, st.mask = PartialConv2d.forward(self, x, m)
+        return out
+
+def partial_encoder(model:nn.Module, min_kernel:int=2) -> nn.Module:
+    "Replace the convolutions (kernel >= `min_kernel`) of a 4-channel-input `DynamicUnet`'s encoder by partial convolutions carrying the input's mask"
+    enc, state = model.layers[0], _MaskState()
+    if isinstance(enc[0], _MaskSource): return model
+    for mod in list(enc.modules()):
+        for cn, c in list(mod.named_children()):
+            if type(c) is nn.Conv2d and min(c.kernel_size) >= min_kernel:
+                p = _CarriedPConv(c.in_channels, c.out_channels, c.kernel_size, c.stride, c.padding, c.dilation, c.groups,
+                                  c.bias is not None, device=c.weight.device, dtype=c.weight.dtype)
+                p.load_state_dict(c.state_dict()); p._state = [state]
+                setattr(mod, cn, p)
+    enc.insert(0, _MaskSource(state))
+    return model
+

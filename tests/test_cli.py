@@ -281,3 +281,77 @@ def test_bundled_models_listed_and_used_by_name(tmp_path):
     assert 'model_grid' in cols and 'grid' in r.stdout
     from featloss.core import find_shared
     if find_shared() is not None: assert any('lpips' in c for c in cols), cols   # LPIPS-squeeze's offline weights
+
+
+# Inpainting: one tiny model (the default full loss, 32 px, one epoch) shared by the tests below
+
+@pytest.fixture(scope='module')
+def inpaint_run(photos, tmp_path_factory):
+    out = tmp_path_factory.mktemp('inp')/'run'
+    r = featloss('train', 'inpaint', '--data', photos, '--out', out, '--hole-ratio', '0.1-0.4', *TINY)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return out, r
+
+@pytest.fixture(scope='module')
+def small_masked(tmp_path_factory):
+    "Two small photos, and a folder of their masks (white = known)"
+    import numpy as np
+    from featloss.data import embedded_photos
+    from featloss.inpaint import irregular_mask
+    d = tmp_path_factory.mktemp('small'); (d/'photos').mkdir(); (d/'masks').mkdir()
+    for i, name in enumerate(('coffee', 'chelsea')):
+        embedded_photos()[name].resize((96, 64)).save(d/'photos'/f'{name}.jpg', quality=95)
+        Image.fromarray((irregular_mask((64, 96), 0.25, seed=i)[0].numpy() * 255).astype(np.uint8)).save(d/'masks'/f'{name}.png')
+    return d/'photos', d/'masks'
+
+def test_train_inpaint_writes_model_history_plot_and_log(inpaint_run):
+    out, r = inpaint_run
+    assert sorted(p.name for p in out.iterdir()) == ['history.csv', 'losses.png', 'model.pth', 'train_log.txt']
+    head = next(csv.reader((out/'history.csv').open()))
+    assert {'valid_loss', 'valid', 'hole', 'perceptual', 'style_out', 'style_comp', 'tv', 'psnr_hole'} <= set(head)
+    assert 'featloss train inpaint' in r.stdout and 'full loss on vgg16' in r.stdout and 'holes covering 0.1 to 0.4' in r.stdout
+    assert 'featloss train inpaint' in (out/'train_log.txt').read_text()
+    from featloss.inpaint import load_inpainter
+    assert load_inpainter(out/'model.pth').prefill      # a safe file: tensors and a JSON description
+
+def test_enhance_inpaint_with_mask_file_and_folder(inpaint_run, small_masked, tmp_path):
+    import numpy as np
+    out, _ = inpaint_run
+    photos, masks = small_masked
+    r = featloss('enhance', out/'model.pth', photos/'coffee.jpg', tmp_path/'c.png', '--mask', masks/'coffee.png')
+    assert r.returncode == 0, r.stderr
+    res, orig = np.asarray(Image.open(tmp_path/'c.png').convert('RGB')), np.asarray(Image.open(photos/'coffee.jpg').convert('RGB'))
+    known = np.asarray(Image.open(masks/'coffee.png').convert('L')) > 127
+    assert res.shape == orig.shape and (res[known] == orig[known]).all()
+    r = featloss('enhance', out/'model.pth', photos, tmp_path/'filled', '--mask', masks)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path/'filled').iterdir()) == ['chelsea_filled.png', 'coffee_filled.png']
+
+def test_eval_inpaint_table_and_csv(inpaint_run, small_masked, tmp_path):
+    out, _ = inpaint_run
+    photos, masks = small_masked
+    r = featloss('eval', out/'model.pth', photos, '--size', '64', '--csv', tmp_path/'i.csv')
+    assert r.returncode == 0, r.stderr
+    rows = {row['fill']: row for row in csv.DictReader((tmp_path/'i.csv').open())}
+    assert {'model', 'mean fill', 'smooth fill', 'biharmonic'} <= set(rows) and 'PSNR in holes (dB)' in rows['model']
+    assert float(rows['model']['PSNR in holes (dB)']) > float(rows['mean fill']['PSNR in holes (dB)'])
+    lp = [c for c in rows['model'] if c.startswith('LPIPS-')]
+    if lp: assert f"{lp[0].replace('-sq', '-squeeze')} (lower is better)" in r.stdout
+    r = featloss('eval', out/'model.pth', photos, '--size', '64', '--masks', masks, '--lpips', 'none')
+    assert r.returncode == 0 and 'the masks of' in r.stdout, r.stderr
+
+def test_inpaint_errors_are_one_line(inpaint_run, sr_run, small_masked, photos, tmp_path):
+    model, sr = inpaint_run[0]/'model.pth', sr_run[0]/'model.pth'
+    ph, masks = small_masked
+    Image.new('L', (50, 50), 255).save(tmp_path/'m50.png')
+    (tmp_path/'few').mkdir(); Image.open(masks/'coffee.png').save(tmp_path/'few'/'coffee.png')
+    cases = {('enhance', model, ph, tmp_path/'o1'): 'give the holes with --mask',
+             ('enhance', sr, ph, tmp_path/'o2', '--mask', masks): 'super-resolution model',
+             ('enhance', model, ph/'coffee.jpg', tmp_path/'o3.png', '--mask', tmp_path/'m50.png'): 'not resized',
+             ('enhance', model, ph, tmp_path/'o4', '--mask', tmp_path/'few'): 'no mask for 1 image',
+             ('eval', model, ph, '--masks', masks, '--hole-ratio', '0.3'): 'give one of them',
+             ('eval', sr, ph, '--masks', masks): 'for inpainting models',
+             ('train', 'inpaint', '--data', photos, '--out', tmp_path/'o5', '--loss', 'feature'): 'inpaint losses'}
+    for args, expected in cases.items():
+        assert expected in one_line_error(featloss(*args)), args
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith('o')]
