@@ -13,7 +13,7 @@ __all__ = ['TASKS', 'LOSSES', 'ARCHS', 'PRECISIONS', 'LPIPS_CHOICES', 'PICKLE_WA
            'plot_losses', 'cmd_train', 'output_name', 'cmd_models', 'cmd_enhance', 'cmd_eval']
 
 # %% ../nbs/08_cli.ipynb #ceee0b98
-TASKS, LOSSES, ARCHS = ('superres', 'colorize', 'inpaint'), ('feature', 'mse', 'l1', 'full'), ('resnet18', 'resnet34', 'resnet50', 'srnet')
+TASKS, LOSSES, ARCHS = ('superres', 'colorize', 'inpaint'), ('feature', 'mse', 'l1', 'full'), ('auto', 'resnet18', 'resnet34', 'resnet50', 'squeezenet1_1', 'srnet')
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')   # featloss.learner.PRECISIONS, without importing torch to parse
 LPIPS_CHOICES = ('auto', 'alex', 'squeeze', 'vgg', 'none')   # featloss.metrics.LPIPS_NETS and none
 PICKLE_WARNING = ("A model.pth written by featloss holds tensors and a JSON description: loading it runs no code. A "
@@ -35,11 +35,12 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
-def _positive(kind):
+def _positive(kind, zero:bool=False):
     def f(s):
         try: v = kind(s)
         except ValueError: raise argparse.ArgumentTypeError(f"not a number: {s!r}") from None
-        if not (math.isfinite(v) and v > 0): raise argparse.ArgumentTypeError(f"must be positive and finite, not {s}")
+        if not (math.isfinite(v) and (v >= 0 if zero else v > 0)):
+            raise argparse.ArgumentTypeError(f"must be {'zero or more' if zero else 'positive'} and finite, not {s}")
         return v
     f.__name__ = kind.__name__
     return f
@@ -102,9 +103,15 @@ def _loss_options(t):
     t.add_argument('--gram', type=float, default=None, metavar='W', help="weight of the feature loss's Gram "
                    "(style) terms: 0 leaves them out (default: the backbone's, e.g. 5000 for vgg16_bn as lesson 7)")
     t.add_argument('--lr', type=_positive(float), default=1e-3, help='peak learning rate (default: 1e-3)')
-    t.add_argument('--arch', choices=ARCHS, default='resnet34',
-                   help="the U-Net's encoder (default: resnet34, ImageNet weights when they can be had), or srnet: "
-                        "Johnson et al.'s small super-resolution network (400 k parameters, no pretrained part)")
+    t.add_argument('--arch', choices=ARCHS, default='auto',
+                   help="the U-Net's encoder: auto (default) is resnet34 with torchvision's ImageNet weights where they can "
+                        "be had, else SqueezeNet 1.1's features with shared/'s offline ImageNet weights, else a random "
+                        "resnet34; squeezenet1_1: that offline encoder; or srnet: Johnson et al.'s small super-resolution "
+                        "network (400 k parameters, no pretrained part)")
+    t.add_argument('--gan', type=_positive(int, zero=True), default=0, metavar='N',
+                   help="after training, N iterations of adversarial fine-tuning (DeOldify's NoGAN, featloss.gan.nogan: "
+                        "a critic pretrained on the model's outputs, then critic and generator in turn), with generator "
+                        "checkpoints and a contact sheet in OUT/gan; superres and colorize; one process (default: 0, none)")
 
 # %% ../nbs/08_cli.ipynb #8182c85d
 def _precision_option(p, what):
@@ -293,7 +300,10 @@ def _train_size(a) -> int:
     "The crop size, after checking `--size`, `--scale` and the options of one task (before any slow import)"
     if a.hole_ratio is not None and a.task != 'inpaint': raise CLIError("--hole-ratio is for train inpaint")
     if a.task == 'inpaint' and a.arch == 'srnet':
-        raise CLIError("--arch srnet upscales; inpainting needs a U-Net encoder (resnet18, resnet34, resnet50)")
+        raise CLIError("--arch srnet upscales; inpainting needs a U-Net encoder (resnet18, resnet34, resnet50, squeezenet1_1)")
+    if a.gan and a.task == 'inpaint': raise CLIError("--gan is for train superres and colorize, not inpaint")
+    if a.gan and int(os.environ.get('WORLD_SIZE', '1')) > 1:
+        raise CLIError("--gan runs on one process: train with torchrun without --gan, then fine-tune on one process")
     size = a.size or (128 if a.task == 'colorize' else 96)
     if a.task == 'superres' and size % a.scale: raise CLIError(f"--size {size} must be a multiple of --scale {a.scale}")
     if size < 32: raise CLIError(f"--size {size} is too small for the U-Net: use 32 or more")
@@ -390,6 +400,14 @@ def _jpeg(s:str):
 
 _HOLES = (0.1, 0.5)   # train inpaint's default --hole-ratio, inpaint_dls's
 
+def _arch(name:str):
+    "`--arch` as `image2image_learner`'s `arch`"
+    import torchvision
+    from featloss.learner import features_encoder
+    if name == 'auto': return None
+    if name == 'srnet': return name
+    return features_encoder(name) if name == 'squeezenet1_1' else getattr(torchvision.models, name)
+
 def _train_learner(a, source, size, device, loss_kw):
     "The `DataLoaders` and U-Net learner `featloss train` asks for; missing weights said in the command line's terms"
     import torchvision
@@ -406,7 +424,7 @@ def _train_learner(a, source, size, device, loss_kw):
     try:
         if a.gram is not None: loss_kw = dict(loss=feature_loss(**loss_kw, gram_wgt=a.gram))
         else: loss_kw = dict(loss=a.loss, **loss_kw)
-        return dls, make(dls, arch=a.arch if a.arch == 'srnet' else getattr(torchvision.models, a.arch), precision=a.precision, **loss_kw)
+        return dls, make(dls, arch=_arch(a.arch), precision=a.precision, **loss_kw)
     except WeightsNotFoundError as e:
         why, where = str(e).split('\n')[0].strip(), re.search(r'Expected file: (\S+)', str(e))
         raise CLIError(f"--weights {a.weights}: {why} " + (f"Put the file at {where[1]}, or give" if where else "Give")
@@ -414,7 +432,7 @@ def _train_learner(a, source, size, device, loss_kw):
                        "(offline fallbacks).") from None
 
 # %% ../nbs/08_cli.ipynb #8ff6a9c2
-def _write_outputs(a, learn, head, untrained, digests, t0) -> list[str]:
+def _write_outputs(a, learn, head, untrained, digests, t0, extra=()) -> list[str]:
     "Write model, losses plot, history and log into `a.out` together (a hidden folder renamed at the end); the summary"
     import matplotlib.pyplot as plt
     from featloss.learner import export_enhancer
@@ -427,14 +445,15 @@ def _write_outputs(a, learn, head, untrained, digests, t0) -> list[str]:
         hist = _history(learn.recorder, untrained)
         (stage/'history.csv').write_text(hist)
         info = dict(command='featloss ' + ' '.join(map(str, a.argv)), photos=len(learn.dls.train_ds.items),
-                    steps=a.epochs * len(learn.dls.train), seconds=round(time.time() - t0), featloss=__version__,
+                    steps=a.epochs * len(learn.dls.train), gan_iterations=getattr(learn, 'gan_iterations', 0),
+                    seconds=round(time.time() - t0), featloss=__version__,
                     final={n: round(f, 6) for n, f in zip(learn.recorder.metric_names[2:-1],
                                                           map(float, learn.recorder.values[-1][1:]))})
         (export_inpainter if a.task == 'inpaint' else export_enhancer)(learn, stage/'model.pth', info=info)
         names, final = learn.recorder.metric_names[2:-1], [float(x) for x in learn.recorder.values[-1][1:]]
         summary = [f"{n}: {u:.4g} untrained -> {f:.4g}" for n, u, f in zip(names, untrained, final)
                    if n in ('valid_loss', 'psnr', 'psnr_hole')]
-        log = [head, 'command: featloss ' + ' '.join(map(str, a.argv)), '', hist, *summary,
+        log = [head, 'command: featloss ' + ' '.join(map(str, a.argv)), '', hist, *summary, *extra,
                f"processes: {len(digests)}, identical weights: {len(set(digests)) == 1}",
                *(f"weights sha256, process {i}: {d}" for i, d in enumerate(digests)),
                f"time: {time.time() - t0:.1f} s", f"outputs: {', '.join(str(out/f) for f in _OUTPUTS)}"]
@@ -460,6 +479,22 @@ def cmd_train(a) -> int:
 
 def _ratio_text(r) -> str: return f"{r[0]:g} to {r[1]:g}" if isinstance(r, tuple) else f"{r:g}"
 
+def _gan_phase(a, learn) -> list[str]:
+    "`--gan N`: `featloss.gan.nogan` on the trained model, its outputs in OUT/gan; lines for the log"
+    import matplotlib.pyplot as plt
+    from featloss.gan import nogan, plot_gan_history
+    d, every = Path(a.out)/'gan', max(1, min(100, a.gan // 3))
+    print(f"adversarial fine-tuning (NoGAN): critic pretraining, then {a.gan} iterations; a checkpoint every {every} in {d}",
+          flush=True)
+    hist = nogan(learn, a.gan, out_dir=d, every=every)
+    plt.close(plot_gan_history(hist, d/'losses.png', every=every))
+    c, g = hist[hist.trained == 'critic'], hist[hist.trained == 'generator']
+    return [f"GAN: {len(hist)} iterations ({len(c)} critic, {len(g)} generator steps); critic accuracy after pretraining "
+            f"{learn.critic_accuracy[0]:.1%}; mean critic loss {c.critic_loss.mean():.4g}, generator adversarial term "
+            f"{g.adversarial.mean():.4g}, content term {g.content.mean():.4g}",
+            f"GAN outputs in {d}: generator_NNNNN.pth (the weights every {every} iterations; 00000 is the model before), "
+            "contact_sheet.png, gan_history.csv (one row per iteration), losses.png"]
+
 def _train(a, size, loss_kw, source, t0) -> int:
     import torch
     from fastai.torch_core import set_seed, rank_distrib, num_distrib
@@ -472,7 +507,7 @@ def _train(a, size, loss_kw, source, t0) -> int:
     world = max(1, num_distrib())
     head = (f"featloss train {a.task}: {len(dls.train_ds.items)} training and {len(dls.valid_ds.items)} validation "
             f"photos from {a.data}, {size}px crops, {len(dls.train)} batches of {a.bs} an epoch"
-            + (f" shared by {world} processes" if world > 1 else '') + ("; SRNet" if a.arch == 'srnet' else f"; {a.arch} U-Net") + f", {a.loss} loss"
+            + (f" shared by {world} processes" if world > 1 else '') + ("; SRNet" if a.arch == 'srnet' else f"; {getattr(learn, 'encoder_arch', None).__name__} U-Net") + f", {a.loss} loss"
             + (f" on {learn.loss_func.extractor.arch}" if a.loss in ('feature', 'full') else '')
             + (f", holes covering {_ratio_text(a.hole_ratio or _HOLES)} of each crop" if a.task == 'inpaint' else '')
             + f", {a.epochs} epoch(s), lr {a.lr:g}, {device}, {learn.precision_note}"
@@ -481,11 +516,12 @@ def _train(a, size, loss_kw, source, t0) -> int:
     if rank == 0: print(head, flush=True)
     with learn.no_bar(), learn.no_logging(): untrained = [float(x) for x in learn.validate()]
     with distributed_ctx(learn): learn.fit_one_cycle(a.epochs, a.lr)
+    gan = _gan_phase(a, learn) if a.gan else []
     digests = replica_digests(learn.model)
     if len(set(digests)) > 1:
         raise RuntimeError(f"the {len(digests)} processes ended with different weights: {digests}")
     if rank == 0:
-        print('\n'.join(_write_outputs(a, learn, head, untrained, digests, t0)))
+        print('\n'.join(_write_outputs(a, learn, head, untrained, digests, t0, gan)))
         print(f"Wrote {Path(a.out)/'model.pth'}, losses.png, history.csv and train_log.txt ({time.time() - t0:.0f} s)")
     if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
     return 0

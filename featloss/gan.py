@@ -69,10 +69,11 @@ def critic_learner(learn:Learner, critic:nn.Module|None=None, n_batches:int|None
                      opt_func=partial(Adam, mom=0., sqr_mom=0.9), wd=1e-3, cbs=StopOnNonFinite(), **kwargs)
     return set_precision(clearn, getattr(learn, 'precision', 'fp32'))
 
-def pretrain_critic(learn:Learner, critic:nn.Module|None=None, epochs:int=1, lr:float=1e-3, n_batches:int|None=None,
-                    nf:int=32) -> Learner:
+def pretrain_critic(learn:Learner, critic:nn.Module|None=None, epochs:int|None=1, lr:float=1e-3, n_batches:int|None=None,
+                    nf:int=32, steps:int|None=None) -> Learner:
     "Train a critic on `learn`'s targets (real) and its generator's outputs (fake) with `fit_one_cycle(epochs, lr)`"
     clearn = critic_learner(learn, critic, n_batches, nf)
+    if epochs is None: epochs = max(1, math.ceil((steps or 500) / max(1, len(clearn.dls.train))))   # at least `steps` steps
     with clearn.no_bar(), clearn.no_logging(): clearn.fit_one_cycle(epochs, lr)
     return clearn
 
@@ -255,8 +256,9 @@ def nogan(learn:Learner, # a featloss learner with a trained generator (`superre
           lr:float=1e-5, # the generator's learning rate (the critic's is `mult_lr` times it)
           weights_gen=(1., 2.), # (adversarial, content) weights of the generator's loss
           cycles:int=1, # rounds of critic pretraining + adversarial phase, `n_iters` shared between them
-          crit_epochs:int=1, # critic pretraining epochs per round
-          crit_lr:float=1e-3, # critic pretraining learning rate (one cycle)
+          crit_epochs:int|None=None, # critic pretraining epochs per round (None: enough for `crit_steps` steps)
+          crit_steps:int=500, # critic pretraining steps per round when `crit_epochs` is None
+          crit_lr:float=3e-3, # critic pretraining learning rate (one cycle)
           crit_batches:int|None=200, # training batches of `learn.dls` the critic pretrains on, held in memory (None: all)
           nf:int=32, # the critic's width (DeOldify: 256)
           mult_lr:float=5., # the critic's learning-rate multiplier in the adversarial phase
@@ -275,7 +277,7 @@ def nogan(learn:Learner, # a featloss learner with a trained generator (`superre
     try:
         for c in range(cycles):
             n_c = n_iters // cycles + (n_iters % cycles if c == cycles - 1 else 0)
-            clearn = pretrain_critic(learn, critic, crit_epochs, crit_lr, crit_batches, nf)
+            clearn = pretrain_critic(learn, critic, crit_epochs, crit_lr, crit_batches, nf, crit_steps)
             critic = clearn.model
             learn.critic_accuracy.append(float(clearn.recorder.values[-1][-1]))
             hist = GANHistory(n, c)

@@ -102,7 +102,7 @@ def test_nogan_tiny_run(tmp_path):
     x, _ = panel_batch(learn.dls, 2)
     before = _gen(learn.model, x)
     set_seed(0)
-    hist = nogan(learn, n_iters=10, out_dir=tmp_path, every=4, lr=1e-4, crit_batches=2)
+    hist = nogan(learn, n_iters=10, out_dir=tmp_path, every=4, lr=1e-4, crit_batches=2, crit_epochs=1)
     assert list(hist.iteration) == list(range(1, 11)) and set(hist.trained) == {'critic', 'generator'}
     assert np.isfinite(hist.critic_loss.dropna()).all() and np.isfinite(hist.generator_loss.dropna()).all()
     after = _gen(learn.model, x)
@@ -120,7 +120,7 @@ def test_nogan_tiny_run(tmp_path):
     torch.testing.assert_close(_gen(learn.model, x), before)
     plot_gan_history(hist, tmp_path/'h.png', every=4)
     assert (tmp_path/'h.png').stat().st_size > 0
-    h2 = nogan(learn, n_iters=5, out_dir=tmp_path, every=4, lr=1e-4, crit_batches=2)   # a second call continues
+    h2 = nogan(learn, n_iters=5, out_dir=tmp_path, every=4, lr=1e-4, crit_batches=2, crit_epochs=1)   # a second call continues
     assert list(h2.iteration) == list(range(11, 16)) and learn.gan_iterations == 15
     assert sorted(checkpoints(tmp_path)) == [0, 4, 8, 10, 12, 15]
     assert list(pd.read_csv(tmp_path/'gan_history.csv').iteration) == list(range(1, 16))
@@ -129,7 +129,7 @@ def test_nogan_tiny_run(tmp_path):
 def test_nogan_bf16_finite():
     learn = tiny(precision='bf16')
     assert learn.precision == 'bf16'
-    hist = nogan(learn, n_iters=6, lr=1e-4, crit_batches=2)
+    hist = nogan(learn, n_iters=6, lr=1e-4, crit_batches=2, crit_epochs=1)
     assert hist.generator_loss.notna().any()
     assert np.isfinite(hist.critic_loss.dropna()).all() and np.isfinite(hist.generator_loss.dropna()).all()
 
