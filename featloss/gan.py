@@ -34,8 +34,8 @@ def _critic_blocks(size:int) -> int:
     if n < 0: raise ValueError(f"images of {size} pixels are too small for the critic: use crops of at least 10 pixels")
     return n
 
-def patch_critic(size:int, nf:int=32, n_blocks:int|None=None, p:float=0.15) -> nn.Sequential:
-    "fastai's `gan_critic` (spectral norm, self-attention, dropout) for `size`-pixel crops: one logit per patch"
+def patch_critic(size:int, nf:int=32, n_blocks:int|None=None, p:float=0.) -> nn.Sequential:
+    "fastai's `gan_critic` (spectral norm, self-attention, dropout `p`) for `size`-pixel crops: one logit per patch"
     return gan_critic(n_channels=3, nf=nf, n_blocks=_critic_blocks(size) if n_blocks is None else n_blocks, p=p)
 
 # %% ../nbs/05b_gan.ipynb #6dd9cdda
