@@ -13,7 +13,7 @@ __all__ = ['TASKS', 'LOSSES', 'ARCHS', 'PRECISIONS', 'LPIPS_CHOICES', 'PICKLE_WA
            'plot_losses', 'cmd_train', 'output_name', 'cmd_models', 'cmd_enhance', 'cmd_eval']
 
 # %% ../nbs/08_cli.ipynb #ceee0b98
-TASKS, LOSSES, ARCHS = ('superres', 'colorize', 'inpaint'), ('feature', 'mse', 'l1', 'full'), ('auto', 'resnet18', 'resnet34', 'resnet50', 'squeezenet1_1', 'srnet')
+TASKS, LOSSES, ARCHS = ('superres', 'colorize', 'inpaint'), ('feature', 'mse', 'l1', 'full'), ('resnet18', 'resnet34', 'resnet50', 'squeezenet1_1', 'srnet')
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')   # featloss.learner.PRECISIONS, without importing torch to parse
 LPIPS_CHOICES = ('auto', 'alex', 'squeeze', 'vgg', 'none')   # featloss.metrics.LPIPS_NETS and none
 PICKLE_WARNING = ("A model.pth written by featloss holds tensors and a JSON description: loading it runs no code. A "
@@ -103,11 +103,11 @@ def _loss_options(t):
     t.add_argument('--gram', type=float, default=None, metavar='W', help="weight of the feature loss's Gram "
                    "(style) terms: 0 leaves them out (default: the backbone's, e.g. 5000 for vgg16_bn as lesson 7)")
     t.add_argument('--lr', type=_positive(float), default=1e-3, help='peak learning rate (default: 1e-3)')
-    t.add_argument('--arch', choices=ARCHS, default='auto',
-                   help="the U-Net's encoder: auto (default) is resnet34 with torchvision's ImageNet weights where they can "
-                        "be had, else SqueezeNet 1.1's features with shared/'s offline ImageNet weights, else a random "
-                        "resnet34; squeezenet1_1: that offline encoder; or srnet: Johnson et al.'s small super-resolution "
-                        "network (400 k parameters, no pretrained part)")
+    t.add_argument('--arch', choices=ARCHS, default='resnet34',
+                   help="the U-Net's encoder (default: resnet34, ImageNet weights when they can be had, else random); "
+                        "squeezenet1_1: SqueezeNet 1.1's features with shared/'s offline ImageNet weights, frozen as fastai "
+                        "freezes a pretrained encoder; or srnet: Johnson et al.'s small super-resolution network "
+                        "(400 k parameters, no pretrained part)")
     t.add_argument('--gan', type=_positive(int, zero=True), default=0, metavar='N',
                    help="after training, N iterations of adversarial fine-tuning (DeOldify's NoGAN, featloss.gan.nogan: "
                         "a critic pretrained on the model's outputs, then critic and generator in turn), with generator "
@@ -404,7 +404,6 @@ def _arch(name:str):
     "`--arch` as `image2image_learner`'s `arch`"
     import torchvision
     from featloss.learner import features_encoder
-    if name == 'auto': return None
     if name == 'srnet': return name
     return features_encoder(name) if name == 'squeezenet1_1' else getattr(torchvision.models, name)
 

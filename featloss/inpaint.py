@@ -292,7 +292,7 @@ def make_residual_rgb(model:nn.Module) -> nn.Module:
 def inpaint_learner(
     dls, # from `inpaint_dls`: 4-channel inputs (masked image, mask), RGB targets
     loss='full', # 'full' (`InpaintingLoss`), 'l1' (its pixel terms only), or your own module called (pred, target, mask)
-    arch=None, # the U-Net's encoder (default: `image2image_learner`'s); its first convolution gets a 4th input channel (`n_in=4`)
+    arch=resnet34, # the U-Net's encoder (or `features_encoder('squeezenet1_1')`); its first convolution gets a 4th input channel (`n_in=4`)
     residual:bool|None=None, # learn a correction to the input's RGB (default: if `dls.prefill`, whose holes are pre-filled)
     backbone:str='vgg16', # the loss network
     weights='auto', # the loss network's weights (`resolve_weights`)

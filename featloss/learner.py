@@ -111,19 +111,8 @@ def safe_arch(arch):
     return build
 
 # %% ../nbs/05_learner.ipynb #777e4747
-def _default_encoder(pretrained:bool):
-    "resnet34 where torchvision's weights can be had; else SqueezeNet's features with `shared/`'s weights; else resnet34"
-    if not pretrained: return resnet34
-    try: encoder_file(resnet34); return resnet34
-    except WeightsNotFoundError as e: why = str(e)
-    if offline_weights('squeezenet1_1') is None: return resnet34   # `_unet` says that it starts from random weights
-    warn_once(f"featloss: {why}; the U-Net's encoder is SqueezeNet 1.1's features with the offline ImageNet weights "
-              f"{offline_weights('squeezenet1_1')} instead (`features_encoder`).")
-    return features_encoder('squeezenet1_1')
-
 def _unet(dls, arch, pretrained, **kwargs):
     "fastai's `unet_learner` on `safe_arch(arch)`; if the weights cannot be had, a random encoder (said once); `.encoder_source`"
-    arch = _default_encoder(pretrained) if arch is None else arch
     build = safe_arch(arch) if _is_torchvision(arch) else arch
     if pretrained:
         try:
@@ -280,7 +269,7 @@ def unet_config(arch, kwargs:dict, img_size, residual:bool=False) -> dict|None:
 def image2image_learner(
     dls, # pairs (x, y) of ImageNet-normalised images, as `superres_dls` and `colorize_dls` make them
     loss='feature', # 'feature' (`feature_loss`), 'mse', 'l1', or your own loss module or function
-    arch=None, # the U-Net's encoder (default: resnet34, or offline SqueezeNet's features, `_default_encoder`), or 'srnet' (`SRNet`)
+    arch=resnet34, # the U-Net's encoder (or `features_encoder('squeezenet1_1')`, offline ImageNet weights), or 'srnet' (`SRNet`)
     pretrained:bool=True, # start the encoder from ImageNet weights (a random encoder if they cannot be had)
     backbone:str|None=None, # the feature loss's network (default: `resolve_weights`'s choice)
     weights='auto', # the feature loss's weights: 'auto', 'imagenet', a path, or 'none'
