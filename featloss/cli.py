@@ -506,7 +506,7 @@ def _train(a, size, loss_kw, source, t0) -> int:
     world = max(1, num_distrib())
     head = (f"featloss train {a.task}: {len(dls.train_ds.items)} training and {len(dls.valid_ds.items)} validation "
             f"photos from {a.data}, {size}px crops, {len(dls.train)} batches of {a.bs} an epoch"
-            + (f" shared by {world} processes" if world > 1 else '') + ("; SRNet" if a.arch == 'srnet' else f"; {getattr(learn, 'encoder_arch', None).__name__} U-Net") + f", {a.loss} loss"
+            + (f" shared by {world} processes" if world > 1 else '') + ("; SRNet" if a.arch == 'srnet' else f"; {learn.encoder_arch.__name__} U-Net") + f", {a.loss} loss"
             + (f" on {learn.loss_func.extractor.arch}" if a.loss in ('feature', 'full') else '')
             + (f", holes covering {_ratio_text(a.hole_ratio or _HOLES)} of each crop" if a.task == 'inpaint' else '')
             + f", {a.epochs} epoch(s), lr {a.lr:g}, {device}, {learn.precision_note}"
@@ -560,12 +560,10 @@ def _is_inpainter(desc:dict) -> bool:
     return desc.get('format') == _INPAINT_FORMAT
 
 def _load_inpainter(fname, cpu:bool=False):
-    "`load_inpainter(fname)`, refusing non-finite weights, on the GPU if there is one and not `cpu`"
+    "`load_inpainter(fname)` (which refuses non-finite weights), on the GPU if there is one and not `cpu`"
     import torch
     from featloss.inpaint import load_inpainter
-    from featloss.learner import check_finite
     inp = load_inpainter(fname)
-    check_finite(inp.model, f'{fname}')
     if torch.cuda.is_available() and not cpu: inp.model.cuda()
     return inp
 

@@ -420,7 +420,7 @@ def export_inpainter(learn:Learner, fname='inpainter.pth', info:dict|None=None) 
 
 def load_inpainter(fname) -> Inpainter:
     "The `Inpainter` `export_inpainter` saved in `fname`, read with `weights_only=True` (no code runs)"
-    from featloss.learner import unet_from_config
+    from featloss.learner import unet_from_config, check_finite
     obj = torch.load(fname, map_location='cpu', weights_only=True)
     desc = json.loads(obj['featloss']) if isinstance(obj, dict) and 'featloss' in obj else {}
     if desc.get('format') != _INPAINT_FORMAT: raise ValueError(f"{fname} is not a featloss inpainting model")
@@ -428,7 +428,7 @@ def load_inpainter(fname) -> Inpainter:
     residual = cfg.pop('residual', False)
     model = unet_from_config({**cfg, 'residual': False})
     if residual == 'rgb': make_residual_rgb(model)
-    model.load_state_dict(obj['state_dict'])
+    model.load_state_dict(check_finite(obj['state_dict'], str(fname)))
     return Inpainter(model.eval(), desc['prefill'], desc['unet'], desc.get('info'))
 
 # %% ../nbs/05a_inpaint.ipynb #b7a69669
