@@ -11,8 +11,8 @@ ones alternate critic and generator steps (`critic_thresh=None`) at lr 1e-4, as 
 `_aa` ones use a critic with a binomial low-pass before each stride-2 convolution (Zhang 2019), blind to patterns
 at the pixel period. Needs the shared folder. Two torch threads. The table goes to stdout and `bench_out/gan_cli.csv`.
 """
-import argparse, os, time, warnings
-from pathlib import Path
+import argparse, time
+from _bench import setup, sr4_scores
 
 SETTINGS = {
     'cli': {},
@@ -31,21 +31,13 @@ def main():
     p.add_argument('--epochs', type=int, default=3, help="the generator's training before it (featloss train's --epochs)")
     p.add_argument('--out', default='bench_out')
     a = p.parse_args()
-    root = Path(__file__).resolve().parents[1]
-    for k in ('TORCH_HOME', 'FASTAI_HOME'): os.environ.setdefault(k, str(root/'.cache'/k.split('_')[0].lower()))
-    warnings.filterwarnings('ignore')
+    shared, out = setup('gan_cli.py', 'training photos and Set5', a.out)
     import torch, torch.nn as nn, pandas as pd
-    torch.set_num_threads(2)
     from fastai.torch_core import set_seed
     from featloss import cli
-    from featloss.core import find_shared
     from featloss.features import BlurPool
     from featloss.learner import export_enhancer, load_enhancer
-    from featloss.metrics import evaluate_pairs
     from featloss.gan import nogan, patch_critic
-    shared = find_shared()
-    if shared is None: raise SystemExit('gan_cli.py needs the shared folder (training photos and Set5)')
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
 
     def aa_critic(size=96, nf=32):
         "`patch_critic` with a binomial low-pass before each stride-2 convolution"
@@ -67,14 +59,10 @@ def main():
     start = {k: v.clone() for k, v in learn.model.state_dict().items()}
 
     def score(name, **extra):
-        f = export_enhancer(learn, out/'gan_cli_model.pth')
-        df = evaluate_pairs(shared/'data'/'sr'/'Set5', load_enhancer(f), scale=4, name='model', progress=False)
-        m, lp = df.loc['mean'], next(c for c in df.columns if c.startswith('model_lpips'))
-        row = {'setting': name, 'psnr_y': m['model_psnr_y'], lp.replace('model_', ''): m[lp], 'grid': m['model_grid'],
-               **extra}
+        model, bicubic = sr4_scores(shared, load_enhancer(export_enhancer(learn, out/'gan_cli_model.pth')))
+        row = {'setting': name, **model, **extra}
         print(row, flush=True)
-        return row, {'setting': 'bicubic', 'psnr_y': m['bicubic_psnr_y'], lp.replace('model_', ''): m[lp.replace('model', 'bicubic')],
-                     'grid': m['bicubic_grid']}
+        return row, {'setting': 'bicubic', **bicubic}
 
     r, bic = score(f'start ({args.epochs} epochs, no --gan)')
     rows = [bic, r]
