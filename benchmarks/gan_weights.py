@@ -7,8 +7,8 @@ adversarial weight (0 = the same fine-tuning without the critic's vote), scored 
 Needs the shared folder (training photos and Set5). One torch thread; a run of 200 iterations takes about a minute
 and a half on one core of a 2-core machine, scoring included. The table goes to stdout and `bench_out/gan_weights.csv`.
 """
-import argparse, os, time, warnings
-from pathlib import Path
+import argparse, time
+from _bench import setup, sr4_scores
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -20,19 +20,12 @@ def main():
     p.add_argument('--photos', type=int, default=240, help='training photos (of shared/data/train)')
     p.add_argument('--out', default='bench_out')
     a = p.parse_args()
-    os.environ.setdefault('TORCH_HOME', str(Path(__file__).resolve().parents[1]/'.cache'/'torch'))
-    warnings.filterwarnings('ignore')
-    import torch, pandas as pd
-    torch.set_num_threads(1)
+    shared, out = setup('gan_weights.py', 'training photos and Set5', a.out, threads=1)
+    import pandas as pd
     from fastai.torch_core import set_seed
-    from featloss.core import find_shared
     from featloss.data import Crappifier, superres_dls, source_items
     from featloss.learner import superres_learner, feature_loss, inference_model, load_enhancer, Enhancer
-    from featloss.metrics import evaluate_pairs
     from featloss.gan import nogan
-    shared = find_shared()
-    if shared is None: raise SystemExit('gan_weights.py needs the shared folder (training photos and Set5)')
-    set5 = shared/'data'/'sr'/'Set5'/'x4'
 
     def learner():
         set_seed(42)
@@ -41,10 +34,8 @@ def main():
         return superres_learner(dls, feature_loss(), arch=inference_model(load_enhancer('sr4-feature').model).train())
 
     def score(model):
-        enh = Enhancer(inference_model(model), task='superres', scale=4, precision='fp32')
-        df = evaluate_pairs(set5, enh, scale=4, progress=False, lpips='auto')
-        m, lp = df.loc['mean'], next(c for c in df.columns if c.startswith('model_lpips'))
-        return {'PSNR-Y': m['model_psnr_y'], df.attrs['lpips']: m[lp], 'grid': m['model_grid']}
+        m, _ = sr4_scores(shared, Enhancer(inference_model(model), task='superres', scale=4, precision='fp32'))
+        return {'PSNR-Y': m.pop('psnr_y'), **m}
 
     rows = [{'lr': None, 'w_adv': None, 'generator steps': 0, **score(learner().model)}]
     print('start (sr4-feature):', {k: round(v, 4) for k, v in rows[0].items() if isinstance(v, float)}, flush=True)
@@ -58,8 +49,7 @@ def main():
                          'seconds': time.perf_counter() - t})
             print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in rows[-1].items()}, flush=True)
     tbl = pd.DataFrame(rows)
-    Path(a.out).mkdir(exist_ok=True)
-    tbl.to_csv(Path(a.out)/'gan_weights.csv', index=False)
+    tbl.to_csv(out/'gan_weights.csv', index=False)
     print(f"\n{a.iters} iterations of sr4-feature's adversarial phase on {a.size}-px crops, content weight {a.w_content}; Set5 x4:")
     print(tbl.round(4).to_string(index=False))
 
