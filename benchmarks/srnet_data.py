@@ -3,6 +3,7 @@ same number of steps with each loss on each data set, scored on Set5 and Set14 x
 
     .venv/bin/python benchmarks/srnet_data.py                                   # 3 losses x 2 data sets, ~300 steps each
     .venv/bin/python benchmarks/srnet_data.py --data photos --losses feature --steps 100
+    .venv/bin/python benchmarks/srnet_data.py --start scratch --data train --losses mse lpips --steps 1050 --lr 1e-3
 
 Data: `photos` is what the bundled models were trained on (`tools/train_bundled.sh`: the Debian wallpapers of
 shared/data/photos shrunk to 640 px, whose licences allow shipping a model); `train` is T91 + BSDS400
@@ -21,13 +22,14 @@ def main():
     p.add_argument('--losses', nargs='+', default=['feature', 'mse', 'lpips'], choices=['feature', 'mse', 'lpips'])
     p.add_argument('--steps', type=int, default=320, help='training steps (rounded to whole epochs)')
     p.add_argument('--lr', type=float, default=3e-4)
+    p.add_argument('--start', default='sr4-feature', choices=['sr4-feature', 'scratch'],
+                   help="the bundled model, or a fresh SRNet(4) (the bicubic upscale) to train from the start")
     p.add_argument('--out', default='bench_out')
     a = p.parse_args()
     shared, out = setup('srnet_data.py', 'photos, train, Set5, Set14', a.out)
-    from torch import nn
     from fastai.torch_core import set_seed
     from featloss.data import superres_dls, Crappifier
-    from featloss.learner import superres_learner, make_loss, export_enhancer, load_enhancer, inference_model
+    from featloss.learner import superres_learner, make_loss, export_enhancer, load_enhancer, inference_model, SRNet
     from featloss.losses import ComponentLoss, LPIPSLoss
 
     class L1LPIPS(ComponentLoss):
@@ -46,15 +48,15 @@ def main():
             kw = dict(max_side=640) if d == 'photos' else {}
             dls = superres_dls(shared/'data'/d, crappifier=Crappifier(4, quality=None), size=96, bs=16, seed=42, **kw)
             epochs = max(1, round(a.steps / len(dls.train)))
-            model = inference_model(load_enhancer('sr4-feature').model).train()
+            model = SRNet(4) if a.start == 'scratch' else inference_model(load_enhancer('sr4-feature').model).train()
             learn = superres_learner(dls, losses[l](), arch=model, precision='fp32')
             t = time.time()
             with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, a.lr)
             secs = round(time.time() - t)
-            enh = load_enhancer(export_enhancer(learn, out/f'srnet_data_{d}_{l}.pth'))
+            enh = load_enhancer(export_enhancer(learn, out/f'srnet_data_{a.start}_{d}_{l}.pth'))
             for s in ('Set5', 'Set14'):
                 m, bicubic = sr4_scores(shared, enh, s)
-                r = dict(data=d, loss=l, steps=epochs * len(dls.train), lr=a.lr, seconds=secs, set=s,
+                r = dict(start=a.start, data=d, loss=l, steps=epochs * len(dls.train), lr=a.lr, seconds=secs, set=s,
                          **{k: round(v, 4) for k, v in m.items()}, bicubic={k: round(v, 4) for k, v in bicubic.items()})
                 print(json.dumps(r), flush=True)
                 with open(out/'srnet_data.jsonl', 'a') as fh: fh.write(json.dumps(r) + '\n')
